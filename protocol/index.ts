@@ -1,0 +1,18 @@
+/**
+ * kshare's Kafka wire protocol: primitives, one declaration per API, frames.
+ * Pure: no sockets, no timers.
+ */
+export { Reader } from './reader.js'
+export { Writer, sizeOfUVarint, sizeOfVarint, sizeOfVarlong } from './writer.js'
+export { KafkaProtocolError } from './protocol-error.js'
+export { randomUuid, isUuid, ZERO_UUID } from './uuid.js'
+export { ApiDefinition, defineApi, type ApiSpec, type RequestOf, type RequestInput, type ResponseOf, type ResponseInput } from './api.js'
+export { UNKNOWN_TAGGED_FIELDS, type UnknownTaggedField, type Codec } from './codec.js'
+export {
+  encodeRequest, decodeRequest, decodeRequestHeader, encodeResponse, decodeResponse, peekCorrelationId,
+  MAX_FRAME_SIZE, type RequestHeader, type RequestHeaderInput
+} from './frame.js'
+export { API_BY_KEY, API_BY_NAME } from './registry.js'
+export * from './messages/index.js'
+export { describeMessage, describeStruct, renderTree, treeToJson, type FieldNode, type RecordsExpander } from './pretty.js'
+export * as schema from './schema.js'

@@ -1,0 +1,2 @@
+/** Every API kshare declares, one module each. */
+export { ApiVersions } from './api-versions.js'
