@@ -12,7 +12,7 @@ export {
   encodeRequest, decodeRequest, decodeRequestHeader, encodeResponse, decodeResponse, peekCorrelationId,
   MAX_FRAME_SIZE, type RequestHeader, type RequestHeaderInput
 } from './frame.js'
-export { API_BY_KEY, API_BY_NAME } from './registry.js'
+export { API_BY_KEY, API_BY_NAME, decodeAnyRequest, type AnyRequest } from './registry.js'
 export * from './messages/index.js'
 export { describeMessage, describeStruct, renderTree, treeToJson, type FieldNode, type RecordsExpander } from './pretty.js'
 export * as schema from './schema.js'

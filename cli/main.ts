@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+import { KafkaProtocolError } from '../protocol/index.js'
+import { decodeCommand, DECODE_HELP } from './commands/decode.js'
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js'
+import type { Output } from './output.js'
+
+/** Help text of `kshare`. */
+export const MAIN_HELP = `Usage: kshare <command> [options]
+
+Protocol-level debugging of Kafka share groups.
+
+Commands:
+  decode     decode Kafka frames given as hex, every field by name
+
+Run 'kshare <command> --help' for a command's options.
+Exit codes: 0 ok, 1 Kafka or input error, 2 usage error. Errors go to stderr.
+`
+
+/**
+ * Runs the `kshare` command line and returns its exit code (never throws). Separate from
+ * the process so tests can run commands in-process.
+ */
+export async function main (argv: string[], io: Output, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.out.write(MAIN_HELP)
+        return command === undefined ? EXIT_USAGE : EXIT_OK
+      case 'decode': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            file: { type: 'string' },
+            api: { type: 'string' },
+            version: { type: 'string' },
+            request: { type: 'boolean', default: false },
+            response: { type: 'boolean', default: false },
+            json: { type: 'boolean', default: false },
+            help: { type: 'boolean', short: 'h', default: false }
+          }
+        })
+        if (values.help) {
+          io.out.write(DECODE_HELP)
+          return EXIT_OK
+        }
+        if (values.request && values.response) throw new UsageError('--request and --response exclude each other')
+        await decodeCommand({
+          hex: positionals,
+          file: values.file,
+          api: values.api,
+          version: values.version,
+          direction: values.request ? 'request' : values.response ? 'response' : undefined,
+          json: values.json
+        }, io, stdin)
+        return EXIT_OK
+      }
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; run 'kshare --help'`)
+    }
+  } catch (e) {
+    return reportError(e, command, io)
+  }
+}
+
+function reportError (e: unknown, command: string | undefined, io: Output): number {
+  const prefix = `kshare${command !== undefined ? ` ${command}` : ''}: `
+  // parseArgs reports unknown or malformed options with these codes.
+  const code = (e as { code?: string }).code
+  if (e instanceof UsageError || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    io.err.write(`${prefix}${(e as Error).message}\n`)
+    return EXIT_USAGE
+  }
+  if (e instanceof KafkaProtocolError) {
+    io.err.write(`${prefix}${e.message}\n`)
+    return EXIT_FAILURE
+  }
+  io.err.write(`${prefix}${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}\n`)
+  return EXIT_FAILURE
+}
+
+// Run when executed as the `kshare` bin, not when imported by tests.
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href) {
+  process.exitCode = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr })
+}
