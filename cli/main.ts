@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { KafkaProtocolError } from '../protocol/index.js'
+import { ConfigurationError } from '../client/errors.js'
 import { decodeCommand, DECODE_HELP } from './commands/decode.js'
+import { proxyCommand, PROXY_HELP } from './commands/proxy.js'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js'
 import type { Output } from './output.js'
 
@@ -12,6 +14,7 @@ Protocol-level debugging of Kafka share groups.
 
 Commands:
   decode     decode Kafka frames given as hex, every field by name
+  proxy      a decoding TCP proxy between any Kafka client and a broker
 
 Run 'kshare <command> --help' for a command's options.
 Exit codes: 0 ok, 1 Kafka or input error, 2 usage error. Errors go to stderr.
@@ -21,7 +24,7 @@ Exit codes: 0 ok, 1 Kafka or input error, 2 usage error. Errors go to stderr.
  * Runs the `kshare` command line and returns its exit code (never throws). Separate from
  * the process so tests can run commands in-process.
  */
-export async function main (argv: string[], io: Output, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
+export async function main (argv: string[], io: Output, stdin: NodeJS.ReadableStream = process.stdin, signal?: AbortSignal): Promise<number> {
   const [command, ...rest] = argv
   try {
     switch (command) {
@@ -60,6 +63,25 @@ export async function main (argv: string[], io: Output, stdin: NodeJS.ReadableSt
         }, io, stdin)
         return EXIT_OK
       }
+      case 'proxy': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            upstream: { type: 'string' },
+            listen: { type: 'string', default: '127.0.0.1:19092' },
+            json: { type: 'boolean', default: false },
+            verbose: { type: 'boolean', default: false },
+            help: { type: 'boolean', short: 'h', default: false }
+          }
+        })
+        if (values.help) {
+          io.out.write(PROXY_HELP)
+          return EXIT_OK
+        }
+        if (values.upstream === undefined) throw new UsageError('--upstream HOST:PORT is required')
+        await proxyCommand({ upstream: values.upstream, listen: values.listen, json: values.json, verbose: values.verbose }, io, signal ?? interruptSignal())
+        return EXIT_OK
+      }
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}; run 'kshare --help'`)
     }
@@ -68,11 +90,20 @@ export async function main (argv: string[], io: Output, stdin: NodeJS.ReadableSt
   }
 }
 
+/** Aborts on the first SIGINT or SIGTERM, so long-running commands stop cleanly. */
+function interruptSignal (): AbortSignal {
+  const controller = new AbortController()
+  const stop = (): void => controller.abort()
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  return controller.signal
+}
+
 function reportError (e: unknown, command: string | undefined, io: Output): number {
   const prefix = `kshare${command !== undefined ? ` ${command}` : ''}: `
   // parseArgs reports unknown or malformed options with these codes.
   const code = (e as { code?: string }).code
-  if (e instanceof UsageError || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+  if (e instanceof UsageError || e instanceof ConfigurationError || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     io.err.write(`${prefix}${(e as Error).message}\n`)
     return EXIT_USAGE
   }
