@@ -49,9 +49,11 @@ interface TaggedField extends CompiledField {
 
 /** Wraps anything thrown while handling `segment` so the error names the field path. */
 function annotate (e: unknown, segment: string, offset: number): KafkaProtocolError {
+  // A wrapped foreign error (RangeError, TypeError) keeps it as `cause`: it is a codec bug,
+  // not bad input, and the decoder fuzz test looks for it.
   const err = e instanceof KafkaProtocolError
     ? e
-    : new KafkaProtocolError(e instanceof Error ? e.message : String(e), offset)
+    : Object.assign(new KafkaProtocolError(e instanceof Error ? e.message : String(e), offset), { cause: e })
   err.prependPath(segment)
   return err
 }
@@ -229,7 +231,16 @@ export function defaultFactory (field: Field<unknown, unknown, boolean>, version
 function isDefaultValue (field: Field<unknown, unknown, boolean>, version: number): (v: unknown) => boolean {
   const make = defaultFactory(field, version)
   if (field.kind === 'array') return v => v === null ? make() === null : (v as unknown[]).length === 0 && make() !== null
-  if (field.kind === 'struct') return v => v === null || v === make()
+  if (field.kind === 'struct') {
+    // A struct is at its default when every member is (as Java's equals()): the decoder
+    // yields such a struct for a version that lacks the field, and re-encoding it must
+    // neither fail nor put a default tagged struct on the wire.
+    const members = Object.entries(field.fields!).map(([name, f]) => [name, isDefaultValue(f, version)] as const)
+    return v => v === null || members.every(([name, isDefault]) => {
+      const m = (v as Dict)[name]
+      return m === undefined || isDefault(m)
+    })
+  }
   if (field.kind === 'bytes' || field.kind === 'records') return v => v !== null && (v as Buffer).length === 0 && make() !== null
   return v => v === make()
 }

@@ -16,3 +16,5 @@ export { API_BY_KEY, API_BY_NAME, decodeAnyRequest, type AnyRequest } from './re
 export * from './messages/index.js'
 export { describeMessage, describeStruct, renderTree, treeToJson, type FieldNode, type RecordsExpander } from './pretty.js'
 export * as schema from './schema.js'
+export { ErrorCode, ERROR_CODES, errorCodeInfo, type ErrorCodeInfo, type ErrorName } from './error-codes.js'
+export { negotiateVersion, UnsupportedVersionError, type BrokerApiVersions, type NegotiableApi } from './negotiate.js'

@@ -116,7 +116,7 @@ export const records = scalar<Buffer>('records')
 export const uuid = scalar<string>('uuid')
 
 /** An array of scalars (`array(int32())`) or of structs (`array({ ... })`). */
-export function array<const E extends Element, const O extends FieldOptions<never[]> = Record<never, never>> (
+export function array<const E extends Element, const O extends FieldOptions<never[] | null> = Record<never, never>> (
   element: E,
   options?: O
 ): Field<Nullable<O, Array<ElementDecoded<E>>>, Nullable<O, Array<ElementInput<E>>>, IsOptional<O>> {
@@ -129,7 +129,7 @@ export function array<const E extends Element, const O extends FieldOptions<neve
 }
 
 /** A nested struct (nullable structs carry a one-byte presence marker on the wire). */
-export function struct<const S extends StructDef, const O extends FieldOptions<never> = Record<never, never>> (
+export function struct<const S extends StructDef, const O extends FieldOptions<null> = Record<never, never>> (
   fields: S,
   options?: O
 ): Field<Nullable<O, Infer<S>>, Nullable<O, InferInput<S>>, IsOptional<O>> {
