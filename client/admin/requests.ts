@@ -1,0 +1,72 @@
+import type { ApiDefinition, RequestInput, ResponseOf } from '../../protocol/index.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import { backoffDelay, type BackoffOptions } from '../backoff.js'
+import type { Cluster } from '../cluster.js'
+import type { Delays } from '../delays.js'
+import { KafkaError, RequestTimeoutError, responseError } from '../errors.js'
+import { assertShareGroups } from '../share/share-groups-available.js'
+
+/** How admin calls reach brokers: the cluster, backoff between attempts, a deadline per call. */
+export interface AdminContext {
+  cluster: Cluster
+  backoff: BackoffOptions
+  /** Sleeps cancelled when the admin client closes. */
+  delays: Delays
+}
+
+/**
+ * Runs `attempt` until it resolves, retrying retriable `KafkaError`s with backoff until
+ * `deadline` (epoch ms); then rejects with the last error.
+ */
+export async function retrying<T> (ctx: AdminContext, deadline: number, attempt: () => Promise<T>): Promise<T> {
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt()
+    } catch (err) {
+      const wait = backoffDelay(n, ctx.backoff)
+      if (!(err instanceof KafkaError) || !err.retriable || Date.now() + wait >= deadline) throw err
+      await ctx.delays.sleep(wait)
+    }
+  }
+}
+
+/** Sends a request any broker answers (Metadata, CreateTopics, configs...), retrying until `deadline`. */
+export async function anyBroker<A extends ApiDefinition> (ctx: AdminContext, deadline: number, api: A, body: RequestInput<A>): Promise<ResponseOf<A>> {
+  return await retrying(ctx, deadline, async () => {
+    const conn = await ctx.cluster.anyConnection()
+    return await conn.send(api, body, { timeoutMs: remaining(deadline, api.name) })
+  })
+}
+
+/** Broker id of a node for error context (undefined for a bootstrap connection). */
+export function brokerIdOf (nodeId: number): number | undefined {
+  return nodeId < 0 ? undefined : nodeId
+}
+
+/**
+ * Sends a request to a group's coordinator, retrying until `deadline` when the coordinator
+ * moved or is loading (the `errorCode` picked from the response says so) and on connection
+ * errors. Share-group APIs are first checked against what the broker offers, so that a
+ * cluster without share groups fails with one `ShareGroupsUnavailableError`.
+ */
+export async function toCoordinator<A extends ApiDefinition> (ctx: AdminContext, deadline: number, groupId: string, api: A,
+  body: RequestInput<A>, errorCode: (res: ResponseOf<A>) => number, shareGroupApi = false): Promise<ResponseOf<A>> {
+  return await retrying(ctx, deadline, async () => {
+    const conn = await ctx.cluster.coordinatorConnection(groupId)
+    if (shareGroupApi) assertShareGroups(conn)
+    const res = await conn.send(api, body, { timeoutMs: remaining(deadline, api.name) })
+    const code = errorCode(res)
+    if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE || code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
+      ctx.cluster.invalidateOnError(code, { groupId })
+      throw responseError(code, { api: api.name, brokerId: brokerIdOf(conn.nodeId), what: `group ${groupId}` })!
+    }
+    return res
+  })
+}
+
+/** Ms left before `deadline`; a `RequestTimeoutError` when none. */
+export function remaining (deadline: number, api: string): number {
+  const ms = deadline - Date.now()
+  if (ms <= 0) throw new RequestTimeoutError(`${api}: the admin call's timeout ran out`, 0, -1, { api })
+  return ms
+}

@@ -1,0 +1,166 @@
+import { backoffDelay } from './backoff.js'
+import { Cluster } from './cluster.js'
+import { ConfigurationError, KafkaError } from './errors.js'
+import type { TopicInfo } from './metadata.js'
+import { RecordAccumulator } from './producer/accumulator.js'
+import { ByteBudget } from './producer/byte-budget.js'
+import { ProducerClosedError, type SendResult } from './producer/errors.js'
+import { toPendingRecord, type Message, type PendingRecord } from './producer/message.js'
+import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer/options.js'
+import { partitionForKey, StickyPartitioner } from './producer/partitioner.js'
+import { Sender } from './producer/sender.js'
+import { SendOperation } from './producer/send-operation.js'
+
+/** What `Producer.send` takes: messages for one topic. */
+export interface SendInput {
+  /** Topic to write to. */
+  topic: string
+  /** Messages, written in this order per partition. */
+  messages: readonly Message[]
+}
+
+/**
+ * Writes records to Kafka. No connect call: the first `send()` connects. Records are
+ * batched per partition (`lingerMs`, `batchSize`), compressed, and written with acks=all and
+ * idempotence by default, so retries neither lose nor duplicate records nor reorder a
+ * partition. Keyed records go where the Java client would put them (murmur2).
+ *
+ * ```ts
+ * const producer = new Producer({ bootstrapServers: ['localhost:9092'] })
+ * const [{ partition, baseOffset }] = await producer.send({ topic: 'jobs', messages: [{ key: 'k', value: 'v' }] })
+ * await producer.close()   // flushes first
+ * ```
+ *
+ * Memory is bounded by `maxBufferedBytes`: when the brokers do not keep up, `send()` waits
+ * (up to `maxBlockMs`) instead of buffering without limit.
+ */
+export class Producer {
+  private readonly cluster: Cluster
+  private readonly options: ResolvedProducerOptions
+  private readonly acc: RecordAccumulator
+  private readonly budget: ByteBudget
+  private readonly sender: Sender
+  private readonly partitioner: StickyPartitioner
+  private readonly pending = new Set<SendOperation>()
+  private closing: Promise<void> | undefined
+
+  /** Checks the options (throws `ConfigurationError`); connects lazily. */
+  constructor (options: ProducerOptions) {
+    this.options = resolveProducerOptions(options ?? {})
+    this.cluster = new Cluster({ ...options, maxInFlightRequests: this.options.maxInFlight })
+    this.acc = new RecordAccumulator(this.options.batchSize, this.options.lingerMs, this.options.deliveryTimeoutMs)
+    this.budget = new ByteBudget(this.options.maxBufferedBytes, this.options.maxBlockMs)
+    this.sender = new Sender(this.cluster, this.acc, this.budget, this.options)
+    this.partitioner = new StickyPartitioner(this.options.batchSize)
+  }
+
+  /** Producer id and epoch once the idempotent producer has them (-1 before, and without idempotence). */
+  get producerIdAndEpoch (): { producerId: bigint, producerEpoch: number } {
+    return { producerId: this.sender.identity.producerId, producerEpoch: this.sender.identity.producerEpoch }
+  }
+
+  /**
+   * Queues messages for one topic and resolves once all are acknowledged, with one
+   * {@link SendResult} per partition written (the offset of this send's first record there).
+   * Rejects with a `SendError` listing each partition that failed (its typed error) and the
+   * ones written; `ConfigurationError` for bad input; `BufferFullError` when no buffer space
+   * came free within `maxBlockMs`; `ProducerClosedError` after `close()`. An unknown topic
+   * is waited for up to `maxBlockMs` (the producer does not create topics).
+   */
+  async send (input: SendInput): Promise<SendResult[]> {
+    if (this.closing !== undefined) throw new ProducerClosedError()
+    const { topic, messages } = input ?? {}
+    if (typeof topic !== 'string' || topic === '') throw new ConfigurationError('send needs a topic name', 'topic')
+    if (!Array.isArray(messages)) throw new ConfigurationError('send needs messages: an array of { key?, value, headers?, partition?, timestamp? }', 'messages')
+    if (messages.length === 0) return []
+    const now = Date.now()
+    const records = messages.map(m => toPendingRecord(m, now))
+    const op = new SendOperation(records.length)
+    this.pending.add(op)
+    const forget = (): void => { this.pending.delete(op) }
+    op.done.then(forget, forget)
+    try {
+      const info = await this.topicInfo(topic)
+      const partitions = this.choosePartitions(info, messages, records)
+      let bytes = 0
+      for (const r of records) bytes += r.size
+      const reserved = this.budget.reserve(bytes)
+      if (reserved !== undefined) await reserved
+      for (let i = 0; i < records.length; i++) this.acc.append(topic, partitions[i]!, records[i]!, op, now)
+      this.sender.wake()
+    } catch (err) {
+      // Nothing was queued: settle the operation so flush() does not wait for it.
+      op.failed(topic, -1, err instanceof KafkaError ? err : new KafkaError(String(err), false), records.length)
+      op.done.catch(() => {})
+      throw err
+    }
+    return await op.done
+  }
+
+  /** Sends everything queued now, without waiting for `lingerMs`, and resolves when all of it is settled. */
+  async flush (): Promise<void> {
+    this.acc.beginFlush()
+    try {
+      for (;;) {
+        const ops = [...this.pending]
+        if (ops.length === 0) return
+        this.sender.wake()
+        await Promise.allSettled(ops.map(op => op.done))
+        if (this.closing === undefined) return
+      }
+    } finally {
+      this.acc.endFlush()
+    }
+  }
+
+  /**
+   * Flushes (nothing queued is lost: every pending `send()` settles), then closes the
+   * connections. Later `send()` calls reject with `ProducerClosedError`.
+   */
+  close (): Promise<void> {
+    this.closing ??= (async () => {
+      await this.flush()
+      this.sender.close()
+      await this.cluster.close()
+    })()
+    return this.closing
+  }
+
+  /** The topic's metadata, waiting up to `maxBlockMs` for a topic that does not exist yet. */
+  private async topicInfo (topic: string): Promise<TopicInfo> {
+    const ref = { topic }
+    const known = this.cluster.metadata.topic(ref)
+    if (known !== undefined && !this.cluster.metadata.needsRefresh(ref)) return known
+    const deadline = Date.now() + this.options.maxBlockMs
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.cluster.topic(ref)
+      } catch (err) {
+        const wait = backoffDelay(attempt, { initialMs: this.options.retryBackoffMs, maxMs: this.options.retryBackoffMaxMs })
+        if (!(err instanceof KafkaError) || !err.retriable || Date.now() + wait > deadline) throw err
+        await new Promise(resolve => setTimeout(resolve, wait))
+      }
+    }
+  }
+
+  private choosePartitions (info: TopicInfo, messages: readonly Message[], records: readonly PendingRecord[]): number[] {
+    const count = info.partitions.length
+    let available: number[] | undefined
+    return records.map((r, i) => {
+      const explicit = messages[i]!.partition
+      if (explicit !== undefined) {
+        if (!Number.isInteger(explicit) || explicit < 0 || explicit >= count) {
+          throw new ConfigurationError(`partition ${String(explicit)} does not exist: topic ${info.name} has ${count} partitions`, 'partition')
+        }
+        return explicit
+      }
+      if (r.key !== null) return partitionForKey(r.key, count)
+      available ??= info.partitions.filter(p => p.leaderId >= 0).map(p => p.partition)
+      return this.partitioner.partition(info.name, count, available, r.size)
+    })
+  }
+}
+
+export type { ProducerOptions } from './producer/options.js'
+export type { Message, MessageHeader } from './producer/message.js'
+export { SendError, DeliveryTimeoutError, BufferFullError, ProducerClosedError, type SendResult, type SendFailure } from './producer/errors.js'
