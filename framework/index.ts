@@ -1,0 +1,29 @@
+/**
+ * kshare's job framework (Karafka-style) on share groups: routes, consumers, listeners,
+ * accept/release/reject, backoff by holding, lock renewal, dead letter queues, a monitor.
+ */
+export { App, type AppOptions, type ShareGroupsOptions, type StopOptions } from './app.js'
+export { BaseConsumer } from './consumer/base-consumer.js'
+export { Message } from './consumer/message.js'
+export { deserializers, jsonDeserializer, stringDeserializer, rawDeserializer, type Deserializer } from './consumer/deserializers.js'
+export { Routes, RoutesBuilder } from './routing/routes.js'
+export { BaseGroup, type ConsumerClass, type GroupType, type TopicRoute } from './routing/base-group.js'
+export { ShareGroup, ShareGroupBuilder, SHARE_GROUP_DEFAULTS, type AcknowledgementMode, type ShareGroupDefaults } from './routing/share-group.js'
+export { ShareTopic, ShareTopicBuilder, type DeadLetterQueueOptions, type ShareTopicDefaults } from './routing/share-topic.js'
+export type { ShareGroupKafkaSettings, ShareGroupConfigSettings, ShareConsumerKafkaSettings } from './kafka-settings.js'
+export type { JobsBuilderKind, JobsBuilderSpec, CustomJobsBuilder } from './processing/jobs-builders.js'
+export type { VirtualPartitionsOptions, VirtualPartitioner } from './processing/virtual-partitions.js'
+export { DLQ_HEADERS } from './processing/dead-letter.js'
+export {
+  Monitor, type Counters, type FrameworkEvents, type FrameworkEventName, type RecordEvent, type ReleaseReason,
+  type RejectReason, type ErrorSource
+} from './monitor.js'
+export { consoleLogger, silentLogger, type Logger, type LogLevel, type LogFields } from './logger.js'
+export type { KafkaConnection } from './kafka-clients.js'
+export type { KafkaClientFactory, ShareConsumerPort, ProducerPort, AdminPort, ShareRecordLike, AckResult, AckType } from './client-ports.js'
+export type { Clock } from './processing/topic-runtime.js'
+export {
+  FrameworkError, RoutingError, UnsupportedOptionError, InvalidSettingError, GroupConfigError,
+  BackoffExceedsLockDurationError, DeserializationError, ConsumerStateError, AttemptsExhaustedError,
+  RejectedError, JobsBuilderError, LockLostError, AcknowledgementError, DeadLetterError, ShutdownTimeoutError
+} from './errors.js'

@@ -1,0 +1,67 @@
+import type { ConnectionOptions as TlsOptions } from 'node:tls'
+import { Admin } from '../client/admin.js'
+import { Producer } from '../client/producer.js'
+import type { SaslOptions } from '../client/sasl/types.js'
+import { ShareConsumer } from '../client/share-consumer.js'
+import type { ShareRecord } from '../client/share/share-record.js'
+import type { AdminPort, KafkaClientFactory, ShareConsumerPort } from './client-ports.js'
+import type { Logger } from './logger.js'
+
+/** How an App reaches Kafka; passed to every client it creates. */
+export interface KafkaConnection {
+  /** Bootstrap brokers, `['host:port', ...]`. */
+  bootstrapServers: string | readonly string[]
+  /** `client.id` in request headers (a topic's `client.id` setting overrides it for its consumer). Default `'kshare'`. */
+  clientId?: string
+  /** TLS: `true`, or Node `tls.connect` options (`ca`, `cert`, `key`, ...). */
+  ssl?: boolean | TlsOptions
+  /** SASL mechanism and credentials. */
+  sasl?: SaslOptions
+  /** Time allowed for each request, ms. Default 30 000. */
+  requestTimeoutMs?: number
+}
+
+/**
+ * kshare's own ShareConsumer (explicit acknowledgement), Producer and Admin, seen through the
+ * framework's ports. The client logs through the App's logger, warnings and up only.
+ */
+export function kshareClients (connection: KafkaConnection, logger: Logger): KafkaClientFactory {
+  const { ssl, ...common } = connection
+  const clientLogger = { debug: () => {}, info: () => {}, warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m) }
+  return {
+    shareConsumer: (settings) => {
+      const consumer = new ShareConsumer({ ...common, ssl, ...settings, acknowledgementMode: 'explicit', logger: clientLogger })
+      const port: ShareConsumerPort = {
+        subscribe: (topics) => consumer.subscribe(topics),
+        // The client polls up to maxPollRecords; a per-poll limit (options.maxRecords) is not in its API yet.
+        poll: async (timeoutMs) => await consumer.poll(timeoutMs),
+        limitsPerPoll: false,
+        // Records come from poll(), so they are the client's own ShareRecord objects.
+        acknowledge: (record, type) => consumer.acknowledge(record as ShareRecord, type),
+        commitSync: async (timeoutMs) => await consumer.commitSync(timeoutMs),
+        commitAsync: () => consumer.commitAsync(),
+        onAcknowledgementCommit: (callback) => { consumer.onAcknowledgementCommit(callback) },
+        get acquisitionLockTimeoutMs () { return consumer.acquisitionLockTimeoutMs },
+        wakeup: () => consumer.wakeup(),
+        close: async () => await consumer.close()
+      }
+      return port
+    },
+    producer: () => new Producer({ ...common, tls: ssl }),
+    admin: () => adminPort(new Admin({ ...common, tls: ssl }))
+  }
+}
+
+function adminPort (admin: Admin): AdminPort {
+  return {
+    describeGroupConfigs: async (groupId) => {
+      const entries = await admin.describeGroupConfigs(groupId)
+      return Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, entry.value]))
+    },
+    alterGroupConfigs: async (groupId, configs) => await admin.alterGroupConfigs(groupId, configs),
+    shareGroupLag: async (groupId) => (await admin.describeShareGroupOffsets(groupId)).map((p) => ({
+      topic: p.topic, partition: p.partition, lag: p.lag === null ? null : Number(p.lag)
+    })),
+    close: async () => await admin.close()
+  }
+}
