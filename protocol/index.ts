@@ -18,3 +18,4 @@ export { describeMessage, describeStruct, renderTree, treeToJson, type FieldNode
 export * as schema from './schema.js'
 export { ErrorCode, ERROR_CODES, errorCodeInfo, type ErrorCodeInfo, type ErrorName } from './error-codes.js'
 export { negotiateVersion, UnsupportedVersionError, type BrokerApiVersions, type NegotiableApi } from './negotiate.js'
+export * from './records/index.js'

@@ -4,7 +4,7 @@
  * broken frame can be located in a hex dump.
  */
 export class KafkaProtocolError extends Error {
-  override readonly name = 'KafkaProtocolError'
+  override readonly name: string = 'KafkaProtocolError'
   /** API being decoded or encoded, when known (e.g. `ShareFetch`). */
   api: string | undefined
   /** API version, when known. */
