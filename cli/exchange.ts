@@ -2,6 +2,7 @@ import {
   API_BY_KEY, decodeAnyRequest, decodeResponse, KafkaProtocolError, peekCorrelationId,
   type ApiDefinition
 } from '../protocol/index.js'
+import { kafkaApiName } from './api-names.js'
 
 /** One decoded frame, in either direction. */
 export interface DecodedFrame {
@@ -90,7 +91,7 @@ export class ExchangeDecoder {
   }
 }
 
-/** `ShareFetch` for a declared key, else `ApiKey <n>`. */
-export function apiKeyName (key: number): string {
-  return API_BY_KEY.get(key)?.name ?? `ApiKey ${key}`
+/** The API's name: declared ones from the registry, others from Kafka's list of names. */
+function apiKeyName (key: number): string {
+  return API_BY_KEY.get(key)?.name ?? kafkaApiName(key)
 }

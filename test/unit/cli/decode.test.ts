@@ -1,18 +1,8 @@
 import t from 'tap'
-import { PassThrough, Readable } from 'node:stream'
 import { ApiVersions, encodeRequest, encodeResponse } from '../../../protocol/index.js'
-import { main } from '../../../cli/main.js'
+import { runCli, type CliRun } from '../../helpers/run-cli.js'
 
-async function run (args: string[], stdin = ''): Promise<{ code: number, out: string, err: string }> {
-  const out = new PassThrough()
-  const err = new PassThrough()
-  let o = ''
-  let e = ''
-  out.on('data', d => { o += String(d) })
-  err.on('data', d => { e += String(d) })
-  const code = await main(args, { out, err }, Readable.from([stdin]))
-  return { code, out: o, err: e }
-}
+const run = async (args: string[], stdin = ''): Promise<CliRun> => await runCli(args, { stdin })
 
 const request = encodeRequest(ApiVersions, 3, { correlationId: 7, clientId: 'me' }, { clientSoftwareName: 'kshare', clientSoftwareVersion: '0.1' })
 const response = encodeResponse(ApiVersions, 3, 7, {
