@@ -1,8 +1,8 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { parseBrokerAddress } from '../../../client/address.js'
 import { KafkaProxy, type ProxiedFrame } from '../../../cli/proxy/proxy.js'
-import { kafkaToolCommand, runKafkaTool, testBootstrap } from '../../harness/index.js'
+import { kafkaToolClass, runKafkaTool, testBootstrap } from '../../harness/index.js'
+import { createTopic, produceRecords, setGroupConfigs } from '../../helpers/share-setup.js'
 
 // Proves the proxy against Kafka's own console share consumer: the Java client bootstraps
 // through the proxy, follows the rewritten addresses, and every share-group exchange it has
@@ -12,23 +12,9 @@ t.test('Kafka\'s console share consumer through kshare proxy', async t => {
   const suffix = `${process.pid}-${Date.now()}`
   const topic = `proxy-${suffix}`
   const group = `proxy-g-${suffix}`
-  const tool = async (cls: string, args: string[], input?: string): Promise<void> => {
-    if (input === undefined) {
-      const r = await runKafkaTool(cls, args, { timeoutMs: 60_000 })
-      t.equal(r.code, 0, `${cls} ${r.stderr.slice(-500)}`)
-      return
-    }
-    const cmd = await kafkaToolCommand(cls, args)
-    const child = spawn(cmd.command, cmd.args, { stdio: ['pipe', 'ignore', 'pipe'] })
-    child.stdin.end(input)
-    const code = await new Promise<number | null>(resolve => child.on('close', resolve))
-    t.equal(code, 0, `${cls} exits 0`)
-  }
-  await tool('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', bootstrap, '--create', '--topic', topic, '--partitions', '1'])
-  await tool('org.apache.kafka.tools.ConfigCommand', ['--bootstrap-server', bootstrap, '--alter', '--entity-type', 'groups',
-    '--entity-name', group, '--add-config', 'share.auto.offset.reset=earliest'])
-  await tool('org.apache.kafka.tools.ConsoleProducer', ['--bootstrap-server', bootstrap, '--topic', topic,
-    '--reader-property', 'parse.key=true', '--reader-property', 'key.separator=:'], 'k1:one\nk2:two\nk3:three\n')
+  await createTopic(bootstrap, topic, 1)
+  await setGroupConfigs(bootstrap, group, { 'share.auto.offset.reset': 'earliest' })
+  await produceRecords(bootstrap, topic, 3, 1)
 
   const proxy = new KafkaProxy({ listen: { host: '127.0.0.1', port: 0 }, upstream: parseBrokerAddress(bootstrap) })
   const frames: ProxiedFrame[] = []
@@ -36,11 +22,11 @@ t.test('Kafka\'s console share consumer through kshare proxy', async t => {
   const local = await proxy.start()
   t.teardown(() => proxy.close())
 
-  const consumer = await runKafkaTool('org.apache.kafka.tools.consumer.ConsoleShareConsumer', [
+  const consumer = await runKafkaTool(kafkaToolClass('kafka-console-share-consumer'), [
     '--bootstrap-server', `${local.host}:${local.port}`, '--topic', topic, '--group', group, '--max-messages', '3'
   ], { timeoutMs: 90_000 })
   t.equal(consumer.code, 0, consumer.stderr.slice(-500))
-  t.same(consumer.stdout.trim().split('\n'), ['one', 'two', 'three'], 'the Java consumer got every record through the proxy')
+  t.same(consumer.stdout.trim().split('\n'), ['value-0', 'value-1', 'value-2'], 'the Java consumer got every record through the proxy')
 
   const decoded = frames.filter(f => f.frame !== undefined)
   t.equal(frames.filter(f => f.decodeError !== undefined).length, 0, 'every frame decoded')

@@ -12,7 +12,7 @@ import { Cluster } from '../../../client/cluster.js'
 import { AuthenticationError, ConnectionError } from '../../../client/errors.js'
 import { TRACE_CHANNELS, type ConnectionTrace, type RequestTrace } from '../../../client/tracing.js'
 import { Metadata } from '../../../protocol/index.js'
-import { runKafkaTool, startPrivateBroker, stopBroker, type BrokerHandle } from '../../harness/index.js'
+import { kafkaToolClass, runKafkaTool, startPrivateBroker, stopBroker, type BrokerHandle } from '../../harness/index.js'
 import { createTopic, produce, uniqueName } from './broker-ops.js'
 
 const REAUTH_MS = 4000
@@ -31,7 +31,7 @@ t.before(async () => {
     }
   })
   // The harness creates the SCRAM-SHA-512 user at format time; add SHA-256 credentials with Kafka's kafka-configs.
-  const res = await runKafkaTool('org.apache.kafka.tools.ConfigCommand', ['--bootstrap-server', `127.0.0.1:${broker.nodes[0]?.port ?? 0}`, '--alter',
+  const res = await runKafkaTool(kafkaToolClass('kafka-configs'), ['--bootstrap-server', `127.0.0.1:${broker.nodes[0]?.port ?? 0}`, '--alter',
     '--add-config', 'SCRAM-SHA-256=[iterations=4096,password=sha256-secret]', '--entity-type', 'users', '--entity-name', 'kshare256'], { timeoutMs: 60_000 })
   if (res.code !== 0) throw new Error(`kafka-configs failed: ${res.stderr}`)
 })
