@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util'
 import { KafkaProtocolError } from '../protocol/index.js'
 import { ConfigurationError } from '../client/errors.js'
-import { decodeCommand, DECODE_HELP } from './commands/decode.js'
-import { proxyCommand, PROXY_HELP } from './commands/proxy.js'
+import { decodeMain } from './commands/decode.js'
+import { proxyMain } from './commands/proxy.js'
 import { apiVersionsMain } from './commands/api-versions.js'
 import { groupsMain } from './commands/groups.js'
 import { metadataMain } from './commands/metadata.js'
@@ -38,6 +37,8 @@ Exit codes: 0 ok, 1 Kafka or input error, 2 usage error. Errors go to stderr.
 
 /** Commands with their own argument parsing; `subcommands` go into error messages (`kshare groups reset: ...`). */
 const COMMANDS: Readonly<Record<string, { main: CommandMain, subcommands?: readonly string[] }>> = {
+  decode: { main: decodeMain },
+  proxy: { main: proxyMain },
   'api-versions': { main: apiVersionsMain },
   metadata: { main: metadataMain },
   topics: { main: topicsMain, subcommands: ['create', 'delete', 'list'] },
@@ -62,54 +63,6 @@ export async function main (argv: string[], io: Output, stdin: NodeJS.ReadableSt
       case 'help':
         io.out.write(MAIN_HELP)
         return command === undefined ? EXIT_USAGE : EXIT_OK
-      case 'decode': {
-        const { values, positionals } = parseArgs({
-          args: rest,
-          allowPositionals: true,
-          options: {
-            file: { type: 'string' },
-            api: { type: 'string' },
-            version: { type: 'string' },
-            request: { type: 'boolean', default: false },
-            response: { type: 'boolean', default: false },
-            json: { type: 'boolean', default: false },
-            help: { type: 'boolean', short: 'h', default: false }
-          }
-        })
-        if (values.help) {
-          io.out.write(DECODE_HELP)
-          return EXIT_OK
-        }
-        if (values.request && values.response) throw new UsageError('--request and --response exclude each other')
-        await decodeCommand({
-          hex: positionals,
-          file: values.file,
-          api: values.api,
-          version: values.version,
-          direction: values.request ? 'request' : values.response ? 'response' : undefined,
-          json: values.json
-        }, io, stdin)
-        return EXIT_OK
-      }
-      case 'proxy': {
-        const { values } = parseArgs({
-          args: rest,
-          options: {
-            upstream: { type: 'string' },
-            listen: { type: 'string', default: '127.0.0.1:19092' },
-            json: { type: 'boolean', default: false },
-            verbose: { type: 'boolean', default: false },
-            help: { type: 'boolean', short: 'h', default: false }
-          }
-        })
-        if (values.help) {
-          io.out.write(PROXY_HELP)
-          return EXIT_OK
-        }
-        if (values.upstream === undefined) throw new UsageError('--upstream HOST:PORT is required')
-        await proxyCommand({ upstream: values.upstream, listen: values.listen, json: values.json, verbose: values.verbose }, io, signal ?? interruptSignal())
-        return EXIT_OK
-      }
       default:
         if (entry === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}; run 'kshare --help'`)
         await entry.main(rest, io, { stdin, signal: () => (signal ??= interruptSignal()) })

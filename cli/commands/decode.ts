@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { API_BY_KEY, API_BY_NAME, describeMessage, KafkaProtocolError, MAX_FRAME_SIZE, renderTree, treeToJson, type ApiDefinition } from '../../protocol/index.js'
 import { ExchangeDecoder, type DecodedFrame } from '../exchange.js'
+import { parseArgs } from 'node:util'
+import type { CommandMain } from '../command.js'
 import { UsageError } from '../errors.js'
 import { toJson, type Output } from '../output.js'
 
@@ -167,4 +169,34 @@ export async function decodeCommand (opts: DecodeOptions, io: Output, stdin: Nod
   for (const payload of partial.frames) io.out.write(renderFrame(decodeOne(payload), opts.json))
   throw new KafkaProtocolError(
     `frame cut short: its size prefix says ${partial.declared} bytes, ${partial.available} follow`, partial.at, 'size')
+}
+
+/** `kshare decode [HEX...] [options]`. */
+export const decodeMain: CommandMain = async (args, io, ctx) => {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string' },
+      api: { type: 'string' },
+      version: { type: 'string' },
+      request: { type: 'boolean', default: false },
+      response: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false }
+    }
+  })
+  if (values.help) {
+    io.out.write(DECODE_HELP)
+    return
+  }
+  if (values.request && values.response) throw new UsageError('--request and --response exclude each other')
+  await decodeCommand({
+    hex: positionals,
+    file: values.file,
+    api: values.api,
+    version: values.version,
+    direction: values.request ? 'request' : values.response ? 'response' : undefined,
+    json: values.json
+  }, io, ctx.stdin)
 }

@@ -1,4 +1,7 @@
+import { parseArgs } from 'node:util'
 import { parseBrokerAddress, formatAddress } from '../../client/address.js'
+import type { CommandMain } from '../command.js'
+import { UsageError } from '../errors.js'
 import { describeMessage, renderTree } from '../../protocol/index.js'
 import { KafkaProxy, type ProxiedFrame } from '../proxy/proxy.js'
 import { summarize, TopicNames } from '../proxy/timeline.js'
@@ -79,4 +82,24 @@ export async function proxyCommand (opts: ProxyCommandOptions, io: Output, signa
   } finally {
     await proxy.close()
   }
+}
+
+/** `kshare proxy --upstream HOST:PORT [options]`; runs until Ctrl-C. */
+export const proxyMain: CommandMain = async (args, io, ctx) => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      upstream: { type: 'string' },
+      listen: { type: 'string', default: '127.0.0.1:19092' },
+      json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false }
+    }
+  })
+  if (values.help) {
+    io.out.write(PROXY_HELP)
+    return
+  }
+  if (values.upstream === undefined) throw new UsageError('--upstream HOST:PORT is required')
+  await proxyCommand({ upstream: values.upstream, listen: values.listen, json: values.json, verbose: values.verbose }, io, ctx.signal())
 }
