@@ -1,0 +1,191 @@
+/**
+ * One Node.js client's run of the share-consume benchmark, in a process of its own (as Kafka's
+ * perf tool gets a JVM of its own): started by bench/share-consume.ts, never by hand.
+ *
+ *   node dist/bench/share-consume-client.js '<RunConfig as JSON>'
+ *
+ * Consumes and accepts `records` records of `topic` in share group `groupId`, then prints one
+ * JSON line (a {@link RunResult}) on stdout. The clock starts just before the client joins the
+ * group (kshare: `subscribe()` then the first `poll()`; kafkats: `runEach()`, which joins
+ * first), as ShareConsumerPerformance starts its clock just before `subscribe()` and `poll()`.
+ * It stops when the broker has confirmed the last acknowledgement:
+ * - kshare, implicit mode (each `poll()` accepts the previous batch; the acks ride on the next
+ *   ShareFetch): the final `commitSync()` resolved with no error.
+ * - @kafkats/client `runEach()`: the handler awaits `message.ack()` — the same ACCEPT enqueue
+ *   its handler-success auto-ack does, in the same place, but its promise tells when the
+ *   broker confirmed it; the clock stops when the last one resolved.
+ * Every delivery is counted per (partition, offset), so duplicates and gaps show.
+ */
+import { KafkaClient } from '@kafkats/client'
+import { ShareConsumer } from '../index.js'
+
+/** What the orchestrator asks for. */
+export interface RunConfig {
+  tool: 'kshare' | 'kafkats' | 'java'
+  bootstrap: string
+  topic: string
+  groupId: string
+  /** Records in the topic, all to be consumed. */
+  records: number
+  /** Records per partition (for the duplicate/gap check). */
+  perPartition: number[]
+  maxPollRecords: number
+  fetchMaxBytes: number
+  fetchMaxWaitMs: number
+  /** kafkats `runEach` concurrency (handlers in flight). */
+  kafkatsConcurrency: number
+  /** Give up when no record arrived for this long, ms. */
+  idleTimeoutMs: number
+}
+
+/** What a run reports (one JSON line). */
+export interface RunResult {
+  tool: string
+  /** Deliveries counted (duplicates included). */
+  delivered: number
+  /** Distinct (partition, offset) delivered. */
+  unique: number
+  /** Offsets whose acceptance the broker confirmed. */
+  accepted: number
+  /** Key + value bytes delivered. */
+  bytes: number
+  /** Clock start → first record handed to the application, ms. */
+  firstRecordMs: number
+  /** Clock start → last record handed to the application, ms (what Java's fetch.time.ms measures). */
+  lastRecordMs: number
+  /** Clock start → last acknowledgement confirmed, ms (the benchmark's figure). */
+  ms: number
+  /** Why the run failed, or null. */
+  error: string | null
+}
+
+class Tally {
+  delivered = 0
+  unique = 0
+  bytes = 0
+  firstRecordMs = -1
+  lastRecordMs = -1
+  private readonly seen: Uint8Array[]
+
+  constructor (perPartition: number[], private readonly start: number) {
+    this.seen = perPartition.map(n => new Uint8Array(n))
+  }
+
+  record (partition: number, offset: bigint, key: Buffer | null, value: Buffer | null): void {
+    const now = performance.now() - this.start
+    if (this.firstRecordMs < 0) this.firstRecordMs = now
+    this.lastRecordMs = now
+    this.delivered++
+    this.bytes += (key?.length ?? 0) + (value?.length ?? 0)
+    const seen = this.seen[partition]
+    const i = Number(offset)
+    if (seen !== undefined && i < seen.length && seen[i] === 0) {
+      seen[i] = 1
+      this.unique++
+    }
+  }
+}
+
+async function runKshare (cfg: RunConfig): Promise<RunResult> {
+  const consumer = new ShareConsumer({
+    bootstrapServers: cfg.bootstrap,
+    groupId: cfg.groupId,
+    clientId: 'bench-kshare',
+    acknowledgementMode: 'implicit',
+    maxPollRecords: cfg.maxPollRecords,
+    fetchMaxBytes: cfg.fetchMaxBytes,
+    fetchMaxWaitMs: cfg.fetchMaxWaitMs
+  })
+  let accepted = 0
+  const ackErrors: string[] = []
+  consumer.onAcknowledgementCommit(results => {
+    for (const r of results) {
+      if (r.error === null) accepted += r.offsets.length
+      else ackErrors.push(`${r.topic}-${r.partition}: ${r.error.message}`)
+    }
+  })
+  const start = performance.now()
+  const tally = new Tally(cfg.perPartition, start)
+  let error: string | null = null
+  let ms = -1
+  try {
+    consumer.subscribe([cfg.topic])
+    let idleSince = performance.now()
+    while (tally.delivered < cfg.records) {
+      const batch = await consumer.poll(1000)
+      if (batch.length === 0) {
+        if (performance.now() - idleSince > cfg.idleTimeoutMs) throw new Error(`no record for ${cfg.idleTimeoutMs} ms after ${tally.delivered}`)
+        continue
+      }
+      idleSince = performance.now()
+      for (const r of batch) tally.record(r.partition, r.offset, r.key, r.value)
+    }
+    const results = await consumer.commitSync()
+    ms = performance.now() - start
+    for (const r of results) if (r.error !== null) ackErrors.push(`${r.topic}-${r.partition}: ${r.error.message}`)
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err)
+  } finally {
+    await consumer.close()
+  }
+  if (error === null && ackErrors.length > 0) error = `acknowledgements failed: ${ackErrors.slice(0, 3).join('; ')}`
+  return { tool: 'kshare', ...counts(tally), accepted, ms, error }
+}
+
+async function runKafkats (cfg: RunConfig): Promise<RunResult> {
+  const client = new KafkaClient({ brokers: cfg.bootstrap.split(','), clientId: 'bench-kafkats' })
+  const consumer = client.shareConsumer({
+    groupId: cfg.groupId,
+    maxRecords: cfg.maxPollRecords,
+    batchSize: cfg.maxPollRecords,
+    maxBytes: cfg.fetchMaxBytes,
+    maxWaitMs: cfg.fetchMaxWaitMs,
+    minBytes: 1
+  })
+  const start = performance.now()
+  const tally = new Tally(cfg.perPartition, start)
+  let accepted = 0
+  let ms = -1
+  let error: string | null = null
+  // kafkats needs the bootstrap connection and metadata before anything else; the others do this
+  // lazily inside their clock, so it is inside this one too.
+  await client.connect()
+  let finish!: () => void
+  const allAccepted = new Promise<void>(resolve => { finish = resolve })
+  const running = consumer.runEach(cfg.topic, async (message) => {
+    tally.record(message.partition, message.offset, message.key, message.value)
+    await message.ack()
+    if (++accepted === cfg.records) finish()
+  }, { concurrency: cfg.kafkatsConcurrency })
+  running.catch(() => {})
+  let idle: NodeJS.Timeout | undefined
+  const stalled = new Promise<never>((_resolve, reject) => {
+    let last = -1
+    idle = setInterval(() => {
+      const progress = tally.delivered + accepted
+      if (progress === last) reject(new Error(`no progress for ${cfg.idleTimeoutMs} ms: ${tally.delivered} delivered, ${accepted} accepted`))
+      last = progress
+    }, cfg.idleTimeoutMs)
+  })
+  try {
+    await Promise.race([allAccepted, stalled, running.then(() => { throw new Error('runEach ended early') })])
+    ms = performance.now() - start
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err)
+  } finally {
+    clearInterval(idle)
+    await consumer.stop()
+    await running.catch(err => { error ??= err instanceof Error ? err.message : String(err) })
+    await client.disconnect()
+  }
+  return { tool: 'kafkats', ...counts(tally), accepted, ms, error }
+}
+
+function counts (t: Tally): Pick<RunResult, 'delivered' | 'unique' | 'bytes' | 'firstRecordMs' | 'lastRecordMs'> {
+  return { delivered: t.delivered, unique: t.unique, bytes: t.bytes, firstRecordMs: t.firstRecordMs, lastRecordMs: t.lastRecordMs }
+}
+
+const cfg = JSON.parse(process.argv[2] ?? '{}') as RunConfig
+const result = cfg.tool === 'kshare' ? await runKshare(cfg) : await runKafkats(cfg)
+process.stdout.write(JSON.stringify(result) + '\n')
+process.exit(0)
