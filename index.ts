@@ -2,14 +2,14 @@
  * kshare: a pure-TypeScript Kafka client for share groups (KIP-932).
  */
 export {
-  ShareConsumer, DEFAULT_POLL_TIMEOUT_MS, type ShareConsumerOptions, type AcknowledgementMode, type AcquireMode
+  ShareConsumer, DEFAULT_POLL_TIMEOUT_MS, type ShareConsumerOptions, type AcknowledgementMode, type AcquireMode, type PollOptions
 } from './client/share-consumer.js'
 export type { ShareRecord, RecordRef } from './client/share/share-record.js'
 export type { AcknowledgeType } from './client/share/acknowledge-type.js'
 export type { AcknowledgementResult } from './client/share/ack-results.js'
 export type { Logger } from './client/share/logger.js'
 export {
-  ShareGroupsUnavailableError, WakeupError, InvalidAcknowledgementError, ShareSessionLostError, ConsumerClosedError
+  ShareGroupsUnavailableError, WakeupError, InvalidAcknowledgementError, ShareSessionLostError, LeaderMovedError, ConsumerClosedError
 } from './client/share/share-errors.js'
 export {
   KafkaError, BrokerResponseError, ConnectionError, RequestTimeoutError, AuthenticationError, ConfigurationError,

@@ -3,6 +3,7 @@ import { ErrorCode } from '../protocol/error-codes.js'
 import type { ShareFetch } from '../protocol/messages/share-fetch.js'
 import { backoffDelay } from './backoff.js'
 import { Cluster } from './cluster.js'
+import { positiveInt } from './connection-options.js'
 import { KafkaError, responseError } from './errors.js'
 import type { TopicIdPartition } from './share/ack-outbox.js'
 import { mergeResults, type AcknowledgementResult } from './share/ack-results.js'
@@ -26,6 +27,16 @@ type ShareFetchResponse = ResponseOf<typeof ShareFetch>
 /** Default `poll()` timeout, ms. */
 export const DEFAULT_POLL_TIMEOUT_MS = 5000
 
+/** Options of one `poll()`. */
+export interface PollOptions {
+  /**
+   * Hand out at most this many records (capped at `maxPollRecords`), e.g. as many as there
+   * are idle workers. In `record_limit` mode the broker is asked for no more, so no record
+   * waits in the consumer's buffer with its lock running.
+   */
+  maxRecords?: number
+}
+
 /**
  * Records stay acknowledgeable this long after their lock ran out (or twice the lock, if
  * longer): acking them then yields INVALID_RECORD_STATE; later they are forgotten (memory).
@@ -42,7 +53,12 @@ const HELD_GRACE_MS = 60_000
  * - Records whose lock ran out while buffered are not handed out (they are someone else's).
  * - The commit callback runs when results arrive, not inside poll/commit.
  * - `batch_optimized` prefetches one response per leader while the application works.
+ * - `poll()` takes a per-poll `maxRecords` ({@link PollOptions}).
  * - `close()` in implicit mode, as Java, releases the last batch instead of accepting it.
+ *
+ * When a partition's leader changes, acknowledgements of records the old leader delivered fail
+ * (`LeaderMovedError` once the consumer knows of the move, `ShareSessionLostError` if the old
+ * leader's session died first) and the new leader delivers the records again.
  */
 export class ShareConsumer {
   private readonly cluster: Cluster
@@ -106,13 +122,23 @@ export class ShareConsumer {
         return conn
       },
       assemble: assembleDeliveries,
+      heldFrom: nodeId => this.ledger.heldFrom(nodeId),
       logger: this.logger,
       events: {
         records: deliveries => this.onRecords(deliveries),
         results: results => this.onResults(results),
         partitionError: (target, partition, nodeEndpoints) => this.onPartitionError(target, partition, nodeEndpoints),
         error: error => this.onError(error, error instanceof ShareGroupsUnavailableError),
-        lockTimeout: ms => { this.lockTimeoutMs = ms }
+        lockTimeout: ms => { this.lockTimeoutMs = ms },
+        leaderHints: hints => {
+          this.cluster.applyLeaderHints(hints)
+          this.reroute()
+        },
+        nodeUnreachable: (_nodeId, partitions) => {
+          // The leader may have died: look the partitions up again (as Java's client does on a disconnect).
+          for (const p of partitions) this.cluster.metadata.markStale({ topicId: p.topicId })
+          this.reroute()
+        }
       }
     })
     this.fetcher.policy.recordLimit = resolved.recordLimit
@@ -149,14 +175,16 @@ export class ShareConsumer {
   }
 
   /**
-   * Up to `maxPollRecords` records, or `[]` when none arrived within `timeoutMs` (default
-   * {@link DEFAULT_POLL_TIMEOUT_MS}). In implicit mode it first accepts the previous batch.
-   * Rejects with {@link WakeupError} after `wakeup()`, and with the error that stopped the
-   * consumer (e.g. {@link ShareGroupsUnavailableError}).
+   * Up to `maxPollRecords` records (or `options.maxRecords`, see {@link PollOptions}), or `[]`
+   * when none arrived within `timeoutMs` (default {@link DEFAULT_POLL_TIMEOUT_MS}). In implicit
+   * mode it first accepts the previous batch. Rejects with {@link WakeupError} after
+   * `wakeup()`, and with the error that stopped the consumer (e.g.
+   * {@link ShareGroupsUnavailableError}); throws `ConfigurationError` for a bad `maxRecords`.
    */
-  async poll (timeoutMs = DEFAULT_POLL_TIMEOUT_MS): Promise<ShareRecord[]> {
+  async poll (timeoutMs = DEFAULT_POLL_TIMEOUT_MS, options: PollOptions = {}): Promise<ShareRecord[]> {
     this.ensureOpen('poll')
     if (this.pollPending) throw new KafkaError('poll() is already pending; await it before polling again', false)
+    const limit = options.maxRecords === undefined ? this.maxPollRecords : Math.min(positiveInt(options.maxRecords, 'maxRecords'), this.maxPollRecords)
     this.throwPending()
     // Acks that failed before they could be sent are reported to listeners and to the next
     // commitSync of this poll cycle; a new poll starts a new cycle (no unbounded list).
@@ -164,11 +192,12 @@ export class ShareConsumer {
     this.settleImplicit()
     if (this.lockTimeoutMs !== undefined) this.ledger.forgetExpired(Date.now() - Math.max(HELD_GRACE_MS, 2 * this.lockTimeoutMs))
     this.fetcher.policy.enabled = true
+    this.fetcher.policy.pollLimit = limit
     const deadline = Date.now() + timeoutMs
     this.pollPending = true
     try {
       for (;;) {
-        const batch = this.take()
+        const batch = this.take(limit)
         if (batch.length > 0 || this.closing !== undefined) return batch
         const remaining = deadline - Date.now()
         if (remaining <= 0) return batch
@@ -186,9 +215,9 @@ export class ShareConsumer {
   }
 
   /** Batches as `poll()` returns them (empty polls skipped), until the consumer closes. */
-  async * batches (timeoutMs = DEFAULT_POLL_TIMEOUT_MS): AsyncGenerator<ShareRecord[], void, undefined> {
+  async * batches (timeoutMs = DEFAULT_POLL_TIMEOUT_MS, options: PollOptions = {}): AsyncGenerator<ShareRecord[], void, undefined> {
     while (this.closing === undefined) {
-      const batch = await this.poll(timeoutMs)
+      const batch = await this.poll(timeoutMs, options)
       if (batch.length > 0) yield batch
     }
   }
@@ -205,7 +234,7 @@ export class ShareConsumer {
     if (this.implicit) throw new InvalidAcknowledgementError('acknowledge() needs acknowledgementMode \'explicit\'; in implicit mode the next poll() or commit accepts the previous batch')
     const typeId = acknowledgeTypeId(type)
     if (typeId === undefined) throw new InvalidAcknowledgementError(`unknown acknowledgement type ${JSON.stringify(type)}; use 'accept', 'release', 'reject' or 'renew'`)
-    const resolved = this.ledger.resolve(record, typeId)
+    const resolved = this.ledger.resolve(record, typeId, d => this.fetcher.refusal(d))
     const failed = 'error' in resolved ? resolved : this.fetcher.acknowledge(resolved, typeId)
     if (failed !== undefined) this.localFailure(failed)
     this.fetcher.schedulePump()
@@ -213,10 +242,12 @@ export class ShareConsumer {
 
   /**
    * Sends every pending acknowledgement now and waits for the outcome, per partition (offsets
-   * joined; `error` null when all were applied). Partitions not confirmed within `timeoutMs`
-   * (default `requestTimeoutMs`) report a timeout. Also reports acknowledgements of this poll
-   * cycle that failed before they could be sent (their session ended, their lock ran out and
-   * the record came back). Implicit mode accepts the last batch first.
+   * joined; `error` null when all were applied). As Java, partitions failing with a retriable
+   * error other than a leader or topic change are sent again (backoff) within `timeoutMs`
+   * (default `requestTimeoutMs`); partitions not confirmed by then report a timeout. Also
+   * reports acknowledgements of this poll cycle that failed before they could be sent (the
+   * leader moved, their session ended, their lock ran out and the record came back). Implicit
+   * mode accepts the last batch first.
    */
   async commitSync (timeoutMs = this.requestTimeoutMs): Promise<AcknowledgementResult[]> {
     this.ensureOpen('commitSync')
@@ -272,8 +303,8 @@ export class ShareConsumer {
     }
   }
 
-  private take (): ShareRecord[] {
-    const { records, expired } = this.fetcher.buffer.take(this.maxPollRecords, Date.now())
+  private take (limit: number): ShareRecord[] {
+    const { records, expired } = this.fetcher.buffer.take(limit, Date.now())
     if (expired > 0) this.logger.debug(`dropped ${expired} buffered records whose lock ran out before poll()`)
     if (records.length === 0) return []
     const handed = this.ledger.handOut(records)

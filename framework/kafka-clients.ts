@@ -33,9 +33,9 @@ export function kshareClients (connection: KafkaConnection, logger: Logger): Kaf
       const consumer = new ShareConsumer({ ...common, ssl, ...settings, acknowledgementMode: 'explicit', logger: clientLogger })
       const port: ShareConsumerPort = {
         subscribe: (topics) => consumer.subscribe(topics),
-        // The client polls up to maxPollRecords; a per-poll limit (options.maxRecords) is not in its API yet.
-        poll: async (timeoutMs) => await consumer.poll(timeoutMs),
-        limitsPerPoll: false,
+        // options.maxRecords: as many records as there are idle workers (record_limit then acquires no more).
+        poll: async (timeoutMs, options) => await consumer.poll(timeoutMs, options),
+        limitsPerPoll: true,
         // Records come from poll(), so they are the client's own ShareRecord objects.
         acknowledge: (record, type) => consumer.acknowledge(record as ShareRecord, type),
         commitSync: async (timeoutMs) => await consumer.commitSync(timeoutMs),

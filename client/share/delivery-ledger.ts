@@ -37,19 +37,28 @@ export class DeliveryLedger {
 
   /**
    * The delivery an application acknowledgement settles (held no longer, unless it is a
-   * RENEW), or the result to report when it comes too late: the lock ran out and the broker
-   * delivered the record to us again. Throws {@link InvalidAcknowledgementError} for a record
-   * that is not held (never delivered here, already settled, or forgotten long after expiry).
+   * RENEW), or the result to report when it cannot be sent: `refusal` says why (the leader
+   * moved, the session ended: the delivery is settled, the broker has let go of the record),
+   * else it comes too late (the lock ran out and the broker delivered the record to us again).
+   * Throws {@link InvalidAcknowledgementError} for a record that is not held (never delivered
+   * here, already settled, or forgotten long after expiry).
    */
-  resolve (record: ShareRecord | RecordRef, typeId: number): Delivery | AcknowledgementResult {
+  resolve (record: ShareRecord | RecordRef, typeId: number, refusal: (delivery: Delivery) => AcknowledgementResult | undefined = () => undefined): Delivery | AcknowledgementResult {
     const { topic, partition, offset } = record
     const delivery = this.held.find(topic, partition, offset)
     if (delivery === undefined) {
       throw new InvalidAcknowledgementError(`${topic}-${partition} offset ${offset} is not held by this consumer: not delivered to it, already settled, or its lock ran out long ago`)
     }
-    if (delivery.superseded || ('deliveryCount' in record && record !== delivery.record)) {
+    if ('deliveryCount' in record && record !== delivery.record) {
       return { topic, partition, offsets: [offset], error: supersededError(topic, partition) }
     }
+    // Before the superseded check: a new leader redelivers the records of a moved partition at once.
+    const refused = refusal(delivery)
+    if (refused !== undefined) {
+      this.held.settle(delivery)
+      return refused
+    }
+    if (delivery.superseded) return { topic, partition, offsets: [offset], error: supersededError(topic, partition) }
     if (typeId === RENEW) delivery.renewing = true
     else this.held.settle(delivery)
     return delivery
@@ -73,6 +82,11 @@ export class DeliveryLedger {
         if (r.error === null && lockTimeoutMs !== undefined) d.record.lockDeadline = now + lockTimeoutMs
       }
     }
+  }
+
+  /** How many records delivered by `nodeId` the application holds. */
+  heldFrom (nodeId: number): number {
+    return this.held.countFrom(nodeId)
   }
 
   /** Forgets held records whose lock ran out before `before` (memory bound for unacknowledged records). */

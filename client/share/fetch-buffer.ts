@@ -70,6 +70,18 @@ export class FetchBuffer {
     return { records, expired }
   }
 
+  /** Drops what waits from `nodeId` for which `gone(delivery)` holds (e.g. its partition's leader moved); returns how many. */
+  dropIf (nodeId: number, gone: (delivery: Delivery) => boolean): number {
+    const q = this.queues.get(nodeId)
+    if (q === undefined) return 0
+    const kept = q.items.slice(q.head).filter(d => !gone(d))
+    const dropped = q.items.length - q.head - kept.length
+    if (kept.length === 0) this.queues.delete(nodeId)
+    else this.queues.set(nodeId, { items: kept, head: 0 })
+    this.total -= dropped
+    return dropped
+  }
+
   /** Drops everything waiting from `nodeId` (its session ended, so the broker released those records). */
   drop (nodeId: number): number {
     const n = this.sizeOf(nodeId)

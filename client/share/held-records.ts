@@ -11,6 +11,7 @@ function holdKey (topic: string, partition: number): string {
  */
 export class HeldRecords {
   private readonly parts = new Map<string, Map<bigint, Delivery>>()
+  private readonly perNode = new Map<number, number>()
 
   /** Holds `delivery`; a redelivery of the same offset replaces the older one. */
   hold (delivery: Delivery): void {
@@ -21,7 +22,15 @@ export class HeldRecords {
       offsets = new Map()
       this.parts.set(key, offsets)
     }
+    const replaced = offsets.get(offset)
+    if (replaced !== undefined) this.count(replaced.nodeId, -1)
     offsets.set(offset, delivery)
+    this.count(delivery.nodeId, 1)
+  }
+
+  /** How many held records `nodeId` delivered. */
+  countFrom (nodeId: number): number {
+    return this.perNode.get(nodeId) ?? 0
   }
 
   /** The held delivery of that record. */
@@ -36,6 +45,7 @@ export class HeldRecords {
     const offsets = this.parts.get(key)
     if (offsets?.get(offset) !== delivery) return false
     offsets.delete(offset)
+    this.count(delivery.nodeId, -1)
     if (offsets.size === 0) this.parts.delete(key)
     return true
   }
@@ -50,11 +60,18 @@ export class HeldRecords {
       for (const [offset, delivery] of offsets) {
         if (delivery.record.lockDeadline < before) {
           offsets.delete(offset)
+          this.count(delivery.nodeId, -1)
           dropped++
         }
       }
       if (offsets.size === 0) this.parts.delete(key)
     }
     return dropped
+  }
+
+  private count (nodeId: number, delta: number): void {
+    const n = (this.perNode.get(nodeId) ?? 0) + delta
+    if (n === 0) this.perNode.delete(nodeId)
+    else this.perNode.set(nodeId, n)
   }
 }

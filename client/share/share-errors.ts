@@ -1,4 +1,5 @@
-import { KafkaError, type KafkaErrorContext } from '../errors.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import { BrokerResponseError, KafkaError, type KafkaErrorContext } from '../errors.js'
 
 /**
  * The cluster cannot serve share groups: no broker speaks ShareFetch v1+ (Kafka < 4.1, or 4.0's
@@ -55,6 +56,29 @@ export class ShareSessionLostError extends KafkaError {
   constructor (brokerId: number, reason: string) {
     super(`The share session with broker ${brokerId} ended before these acknowledgements were sent (${reason}); ` +
       'the records are released by the broker and delivered again', false, { brokerId, api: 'ShareAcknowledge' })
+  }
+}
+
+/**
+ * NOT_LEADER_OR_FOLLOWER, found by the client: the partition's leadership moved away from the
+ * broker that delivered the record, so its acknowledgement is not sent (the old leader has
+ * dropped the records with the partition; the new leader delivers them again). Java's client
+ * reports the same code in this case. An acknowledgement that reaches the old leader before the
+ * client learns of the move gets the broker's own answer instead: UNKNOWN_TOPIC_OR_PARTITION
+ * on Kafka 4.4, which forgets the share partition with the leadership.
+ */
+export class LeaderMovedError extends BrokerResponseError {
+  override name = 'LeaderMovedError'
+
+  /**
+   * @param brokerId the broker that delivered the record and leads the partition no longer
+   * @param topic topic name
+   * @param partition partition index
+   */
+  constructor (brokerId: number, topic: string, partition: number) {
+    // Not retriable: acknowledging again cannot succeed; the record comes back from the new leader.
+    super(`NOT_LEADER_OR_FOLLOWER (${ErrorCode.NOT_LEADER_OR_FOLLOWER}): broker ${brokerId}, which delivered this record of ${topic}-${partition}, leads that partition no longer; ` +
+      'the acknowledgement was not sent, and the new leader delivers the record again', ErrorCode.NOT_LEADER_OR_FOLLOWER, 'NOT_LEADER_OR_FOLLOWER', false, null, { brokerId, api: 'ShareAcknowledge' })
   }
 }
 

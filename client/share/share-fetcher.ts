@@ -4,13 +4,17 @@ import { ShareAcknowledge } from '../../protocol/messages/share-acknowledge.js'
 import { ShareFetch } from '../../protocol/messages/share-fetch.js'
 import { backoffDelay, type BackoffOptions } from '../backoff.js'
 import type { Connection } from '../connection.js'
+import type { LeaderHintResponse } from '../cluster.js'
 import { KafkaError, RequestTimeoutError, UnsupportedApiVersionError, responseError } from '../errors.js'
 import { partitionKey, setHasRenew, type AckSet, type TopicIdPartition } from './ack-outbox.js'
 import { resultsFor, type AcknowledgementResult } from './ack-results.js'
+import { ACK_ROUTING_ERRORS, settleAcknowledgeResponse, unansweredError } from './ack-response.js'
 import { FetchBuffer } from './fetch-buffer.js'
-import { nextAction, NodeChannel, type AckBundle } from './node-channel.js'
+import { fetchAllowed, fetchLimits, type FetchPolicy } from './fetch-policy.js'
+import type { AckBundle } from './ack-bundle.js'
+import { nextAction, NodeChannel, routeChannels } from './node-channel.js'
 import type { Logger } from './logger.js'
-import { ShareGroupsUnavailableError, ShareSessionLostError } from './share-errors.js'
+import { LeaderMovedError, ShareGroupsUnavailableError } from './share-errors.js'
 import type { Delivery } from './share-record.js'
 import type { PartitionAssembler, ShareFetchPartition } from './assemble-deliveries.js'
 import type { FetchLimits } from './share-session.js'
@@ -30,6 +34,10 @@ export interface ShareFetcherEvents {
   error: (error: KafkaError) => void
   /** The broker told the group's lock duration. */
   lockTimeout: (ms: number) => void
+  /** Acknowledgements failed because a partition's leader or topic changed; the response's leader hints. */
+  leaderHints: (hints: LeaderHintResponse) => void
+  /** A request to a leader failed (lost connection, refused, timeout): its partitions may have a new leader. */
+  nodeUnreachable: (nodeId: number, partitions: readonly TopicIdPartition[]) => void
 }
 
 /** Options of a {@link ShareFetcher}. */
@@ -52,18 +60,10 @@ export interface ShareFetcherOptions {
   events: ShareFetcherEvents
   /** Where warnings go. */
   logger: Logger
+  /** How many records delivered by a node the application holds (not settled yet). */
+  heldFrom: (nodeId: number) => number
   /** Clock (tests). */
   now?: () => number
-}
-
-/** When the fetcher may fetch, as the consumer decides it. */
-export interface FetchPolicy {
-  /** Fetching is on (a poll has happened, not closing, not failed). */
-  enabled: boolean
-  /** `record_limit`: fetch only for a waiting poll, with nothing buffered, from one node at a time. */
-  recordLimit: boolean
-  /** A poll is waiting for records. */
-  pollWaiting: boolean
 }
 
 /**
@@ -75,7 +75,7 @@ export class ShareFetcher {
   /** Fetched records not yet handed out. */
   readonly buffer = new FetchBuffer()
   /** Fetch policy, set by the consumer. */
-  readonly policy: FetchPolicy = { enabled: false, recordLimit: false, pollWaiting: false }
+  readonly policy: FetchPolicy
   private readonly channels = new Map<number, NodeChannel>()
   private readonly requests = new Set<Promise<void>>()
   private readonly now: () => number
@@ -88,6 +88,7 @@ export class ShareFetcher {
   /** @param options see {@link ShareFetcherOptions} */
   constructor (private readonly options: ShareFetcherOptions) {
     this.now = options.now ?? Date.now
+    this.policy = { enabled: false, recordLimit: false, pollWaiting: false, pollLimit: options.limits.maxRecords }
   }
 
   /** How long acks may wait for a ShareFetch to ride on: a quarter of the lock, at most a second. */
@@ -95,25 +96,34 @@ export class ShareFetcher {
     return this.lockTimeoutMs > 0 ? Math.min(1000, Math.floor(this.lockTimeoutMs / 4)) : 1000
   }
 
-  /** Sets the partitions to fetch, by leader node. Nodes left out fetch nothing (their acks still go). */
+  /**
+   * Sets the partitions to fetch, by leader node. Nodes left out fetch nothing (their acks
+   * still go). See {@link routeChannels} for partitions that moved to another leader.
+   */
   setPartitions (byNode: ReadonlyMap<number, TopicIdPartition[]>): void {
-    for (const [nodeId, c] of this.channels) if (!byNode.has(nodeId)) c.wanted = []
-    for (const [nodeId, partitions] of byNode) this.channel(nodeId).wanted = partitions
+    for (const nodeId of byNode.keys()) this.channel(nodeId)
+    routeChannels(this.channels.values(), byNode)
+    // Buffered records of a partition whose leader moved are no longer ours: the new leader delivers them again.
+    for (const c of this.channels.values()) {
+      if (c.movedAway.size > 0 && this.buffer.sizeOf(c.nodeId) > 0) this.buffer.dropIf(c.nodeId, d => c.refusal(d) !== undefined)
+    }
     this.pump()
   }
 
+  /** Why an acknowledgement of `delivery` cannot be sent, as its result; `undefined` when it can (see {@link NodeChannel.refusal}). */
+  refusal (delivery: Delivery): AcknowledgementResult | undefined {
+    return this.channels.get(delivery.nodeId)?.refusal(delivery)
+  }
+
   /**
-   * Queues an acknowledgement for a delivered record, to the node that delivered it. When that
-   * node's session has ended since, the ack cannot be sent: its result is returned at once.
-   * Returns `undefined` when queued (or ignored: a RENEW after a terminal ack).
+   * Queues an acknowledgement for a delivered record, to the node that delivered it. When it
+   * cannot be sent ({@link refusal}), its result is returned at once. Returns `undefined`
+   * when queued (or ignored: a RENEW after a terminal ack).
    */
   acknowledge (delivery: Delivery, typeId: number): AcknowledgementResult | undefined {
-    const c = this.channel(delivery.nodeId)
-    if (c.session.generation !== delivery.generation) {
-      const { topic, partition, offset } = delivery.record
-      return { topic, partition, offsets: [offset], error: new ShareSessionLostError(c.nodeId, 'the records were delivered by an earlier session') }
-    }
-    c.queueAck(delivery.target, delivery.record.offset, typeId, this.now())
+    const refused = this.refusal(delivery)
+    if (refused !== undefined) return refused
+    this.channel(delivery.nodeId).queueAck(delivery.target, delivery.record.offset, typeId, this.now())
     return undefined
   }
 
@@ -133,12 +143,17 @@ export class ShareFetcher {
    * `timeoutMs` are reported with a {@link RequestTimeoutError}.
    */
   async flush (timeoutMs: number): Promise<AcknowledgementResult[]> {
-    const pending: Array<{ set: AckSet, done: Promise<AcknowledgementResult[]>, results?: AcknowledgementResult[] }> = []
+    // A partition settled before the timeout keeps its outcome (a retry may still run for another).
+    const pending: Array<{ set: AckSet, bundle: () => AckBundle | undefined, done: Promise<AcknowledgementResult[]>, results?: AcknowledgementResult[] }> = []
+    const deadline = this.now() + timeoutMs
     for (const c of this.channels.values()) {
-      if (c.inFlightAcks !== undefined) pending.push({ set: c.inFlightAcks.set, done: c.inFlightAcks.done() })
+      const inFlight = c.inFlightAcks
+      if (inFlight !== undefined) pending.push({ set: inFlight.set, bundle: () => inFlight, done: inFlight.done() })
       if (!c.outbox.isEmpty) {
         c.flushRequested = true
-        pending.push({ set: c.outbox.snapshot(), done: c.whenOutboxDone() })
+        c.flushDeadline = Math.min(c.flushDeadline, deadline)
+        const claim = c.claimOutbox()
+        pending.push({ set: c.outbox.snapshot(), bundle: () => claim.bundle, done: claim.done })
       }
     }
     if (pending.length === 0) return []
@@ -150,7 +165,7 @@ export class ShareFetcher {
     ])
     clearTimeout(timer)
     const timeout = new RequestTimeoutError(`acknowledgements not confirmed within ${timeoutMs} ms`, timeoutMs, -1, { api: 'ShareAcknowledge' })
-    return pending.flatMap(p => p.results ?? resultsFor(p.set, () => timeout))
+    return pending.flatMap(p => p.results ?? p.bundle()?.resultsWith(() => timeout) ?? resultsFor(p.set, () => timeout))
   }
 
   /**
@@ -175,24 +190,16 @@ export class ShareFetcher {
     const now = this.now()
     let wake = Infinity
     for (const c of this.channels.values()) {
-      const action = nextAction(c.facts(this.fetchAllowed(c)), now, this.flushDelayMs)
+      const holds = this.buffer.sizeOf(c.nodeId) > 0 || this.options.heldFrom(c.nodeId) > 0
+      const action = nextAction(c.facts(fetchAllowed(this.policy, c, this.buffer, this.channels.values()), holds), now, this.flushDelayMs)
       if (action === 'fetch') void this.track(this.fetch(c))
-      else if (action === 'acknowledge') void this.track(this.acknowledge0(c, false))
+      else if (action === 'acknowledge' || action === 'close') void this.track(this.acknowledge0(c, action === 'close'))
       else if (!c.busy) {
         if (c.retryAt > now) wake = Math.min(wake, c.retryAt)
         if (!c.outbox.isEmpty) wake = Math.min(wake, Math.max(c.acksSince + this.flushDelayMs, c.retryAt))
       }
     }
     this.wakeAt(wake)
-  }
-
-  private fetchAllowed (c: NodeChannel): boolean {
-    const p = this.policy
-    if (!p.enabled || this.buffer.sizeOf(c.nodeId) > 0) return false
-    if (!p.recordLimit) return true
-    if (!p.pollWaiting || this.buffer.size > 0) return false
-    for (const other of this.channels.values()) if (other.fetching) return false
-    return true
   }
 
   private channel (nodeId: number): NodeChannel {
@@ -221,6 +228,7 @@ export class ShareFetcher {
         if (c.connectionId !== conn.id) return
         c.connectionId = -1
         if (!c.session.isNew) this.resetSession(c, `connection lost: ${error.message}`)
+        this.maybeLeaderGone(c)
         this.pump()
       })
     }
@@ -238,7 +246,7 @@ export class ShareFetcher {
       const requested = new Map<string, TopicIdPartition>()
       for (const p of c.wanted) requested.set(partitionKey(p.topicId, p.partition), p)
       for (const [key, { target }] of bundle?.set ?? []) requested.set(key, target)
-      const built = c.session.buildFetch({ groupId: this.options.groupId, memberId: this.options.memberId, limits: this.options.limits }, c.wanted, bundle?.set ?? new Map())
+      const built = c.session.buildFetch({ groupId: this.options.groupId, memberId: this.options.memberId, limits: fetchLimits(this.policy, this.options.limits) }, c.wanted, bundle?.set ?? new Map())
       c.fetching = built.fetches
       c.inFlightAcks = bundle
       const sentGeneration = c.session.generation
@@ -262,9 +270,10 @@ export class ShareFetcher {
 
   private onFetchResponse (c: NodeChannel, response: ResponseOf<typeof ShareFetch>, bundle: AckBundle | undefined, requested: Map<string, TopicIdPartition>, generation: number): void {
     const now = this.now()
-    if (!this.sessionAnswer(c, response.errorCode, response.errorMessage, 'ShareFetch', bundle, generation)) return
+    if (this.sessionAnswer(c, response.errorCode, response.errorMessage, 'ShareFetch', bundle, generation) !== 'ok') return
     if (response.acquisitionLockTimeoutMs > 0) this.setLockTimeout(response.acquisitionLockTimeoutMs)
     const ackErrors = new Map<string, KafkaError | null>()
+    const moved: Array<LeaderHintResponse['responses'][number]> = []
     const deliveries: Delivery[] = []
     let partitionErrors = 0
     const lockDeadline = now + this.lockTimeoutMs
@@ -275,14 +284,17 @@ export class ShareFetcher {
         if (target === undefined) continue
         if (bundle?.set.has(key) === true) {
           ackErrors.set(key, responseError(p.acknowledgeErrorCode, { api: 'ShareFetch', brokerId: c.nodeId, brokerMessage: p.acknowledgeErrorMessage, what: `${target.topic}-${target.partition}` }))
+          // A fetch error already reports the partition; an ack-only partition can only tell here.
+          if (ACK_ROUTING_ERRORS.has(p.acknowledgeErrorCode) && p.errorCode === ErrorCode.NONE) moved.push({ topicId: topic.topicId, partitions: [{ partitionIndex: p.partitionIndex, errorCode: p.acknowledgeErrorCode, currentLeader: p.currentLeader }] })
         }
         if (p.errorCode !== ErrorCode.NONE) {
           partitionErrors++
           this.options.events.partitionError(target, p, response.nodeEndpoints)
         }
         if (p.acquiredRecords.length === 0) continue
-        // A session lost while the response was on its way: the broker released these records.
-        if (c.session.generation !== generation) continue
+        // A session lost, or the leadership moved, while the response was on its way: the broker let go of these records.
+        if (c.session.generation !== generation || c.movedAway.has(key)) continue
+        c.delivered.add(key)
         const assembled = this.options.assemble(p, { target, nodeId: c.nodeId, generation, lockDeadline })
         for (const d of assembled.deliveries) deliveries.push(d)
         for (const ack of assembled.acks) {
@@ -291,7 +303,8 @@ export class ShareFetcher {
         for (const error of assembled.corrupt) this.options.logger.warn(`rejected undecodable records of ${target.topic}-${target.partition}: ${error.message}`)
       }
     }
-    if (bundle !== undefined) this.complete(bundle, key => ackErrors.has(key) ? ackErrors.get(key)! : this.unanswered(c, 'ShareFetch'))
+    if (bundle !== undefined) this.complete(bundle, key => ackErrors.has(key) ? ackErrors.get(key)! : unansweredError(c.nodeId, 'ShareFetch'))
+    if (moved.length > 0) this.options.events.leaderHints({ responses: moved, nodeEndpoints: response.nodeEndpoints })
     if (partitionErrors > 0 && deliveries.length === 0) this.backoff(c)
     else c.failures = 0
     if (deliveries.length > 0) {
@@ -300,7 +313,13 @@ export class ShareFetcher {
     }
   }
 
-  /** Sends the outbox in a ShareAcknowledge; with `close`, at epoch -1, ending the session. */
+  /**
+   * Sends the outbox in a ShareAcknowledge; with `close`, at epoch -1, ending the session.
+   * As Java's client, partitions that fail with a retriable error other than a leader or topic
+   * change (the records are still ours, e.g. the share coordinator was moving) are sent again
+   * after a backoff until the bundle's deadline (the commit's timeout, else requestTimeoutMs);
+   * the node takes no other request meanwhile. Closing requests are not retried.
+   */
   private async acknowledge0 (c: NodeChannel, close: boolean): Promise<AcknowledgementResult[] | undefined> {
     c.busy = true
     let bundle: AckBundle | undefined
@@ -308,34 +327,36 @@ export class ShareFetcher {
     try {
       const conn = await this.connection(c)
       if (c.session.isNew) return undefined // the session ended: its acks have been failed
-      bundle = c.takeOutbox()
+      bundle = c.takeOutbox(this.now() + this.options.requestTimeoutMs)
       if (setHasRenew(bundle.set) && conn.versionFor(ShareAcknowledge) < 2) {
         this.complete(bundle, () => new UnsupportedApiVersionError(`broker ${c.nodeId} cannot renew acquisition locks: it speaks ShareAcknowledge v1 only (renew needs Kafka 4.2+)`,
           [ShareAcknowledge.minVersion, ShareAcknowledge.maxVersion], null, { brokerId: c.nodeId, api: 'ShareAcknowledge' }))
         return await bundle.done()
       }
-      const body = c.session.buildAcknowledge(this.options.groupId, this.options.memberId, bundle.set, close)
       c.inFlightAcks = bundle
-      const sentGeneration = c.session.generation
-      let response: ResponseOf<typeof ShareAcknowledge>
-      try {
-        response = await conn.send(ShareAcknowledge, body, { timeoutMs: this.options.requestTimeoutMs })
-      } catch (err) {
-        this.requestFailed(c, sentGeneration, bundle, err)
-        return await bundle.done()
-      }
-      if (!this.sessionAnswer(c, response.errorCode, response.errorMessage, 'ShareAcknowledge', bundle, sentGeneration)) return await bundle.done()
-      if ((response.acquisitionLockTimeoutMs ?? 0) > 0) this.setLockTimeout(response.acquisitionLockTimeoutMs!)
-      const errors = new Map<string, KafkaError | null>()
-      for (const topic of response.responses) {
-        for (const p of topic.partitions) {
-          const key = partitionKey(topic.topicId, p.partitionIndex)
-          const target = bundle.set.get(key)?.target
-          errors.set(key, responseError(p.errorCode, { api: 'ShareAcknowledge', brokerId: c.nodeId, brokerMessage: p.errorMessage, what: target !== undefined ? `${target.topic}-${target.partition}` : undefined }))
+      const started = this.now()
+      for (let attempt = 0; ; attempt++) {
+        const retry = await this.acknowledgeOnce(c, conn, bundle, close)
+        if (retry === undefined || bundle.completed) break
+        const wait = backoffDelay(attempt, this.options.retryBackoff)
+        if (this.now() + wait >= bundle.deadline) {
+          const waited = this.now() - started
+          this.complete(bundle, () => new RequestTimeoutError(`acknowledgements not confirmed within ${waited} ms (their deadline); the last attempt failed with ${retry.message}`,
+            waited, -1, { brokerId: c.nodeId, api: 'ShareAcknowledge', cause: retry }))
+          break
+        }
+        await new Promise(resolve => setTimeout(resolve, wait))
+        // A retry only goes to the session that delivered the records, and for partitions it still leads.
+        if (c.session.generation !== generation || c.session.isNew) {
+          this.complete(bundle, c.cannotSend(bundle.set, 'the session ended while acknowledgements waited for a retry'))
+          break
+        }
+        for (const [key, { target }] of bundle.unsettled()) if (c.movedAway.has(key)) bundle.settle(key, new LeaderMovedError(c.nodeId, target.topic, target.partition))
+        if (bundle.unsettled().size === 0) {
+          this.complete(bundle, () => null)
+          break
         }
       }
-      this.complete(bundle, key => errors.has(key) ? errors.get(key)! : this.unanswered(c, 'ShareAcknowledge'))
-      c.failures = 0
       return await bundle.done()
     } catch (err) {
       this.requestFailed(c, generation, bundle, err)
@@ -348,28 +369,55 @@ export class ShareFetcher {
   }
 
   /**
-   * Applies a response's top-level error to the session. Returns false when the response
-   * failed as a whole (its acks are then completed with the error).
+   * One ShareAcknowledge for the bundle's unsettled partitions. Settles what the broker
+   * answered; returns the error to retry after (the bundle then has unsettled partitions), or
+   * `undefined` when the bundle is complete.
    */
-  private sessionAnswer (c: NodeChannel, code: number, message: string | null, api: string, bundle: AckBundle | undefined, generation: number): boolean {
+  private async acknowledgeOnce (c: NodeChannel, conn: FetchConnection, bundle: AckBundle, close: boolean): Promise<KafkaError | undefined> {
+    const body = c.session.buildAcknowledge(this.options.groupId, this.options.memberId, bundle.unsettled(), close)
+    const sentGeneration = c.session.generation
+    let response: ResponseOf<typeof ShareAcknowledge>
+    try {
+      response = await conn.send(ShareAcknowledge, body, { timeoutMs: this.options.requestTimeoutMs })
+    } catch (err) {
+      this.requestFailed(c, sentGeneration, bundle, err)
+      return undefined
+    }
+    const answer = this.sessionAnswer(c, response.errorCode, response.errorMessage, 'ShareAcknowledge', bundle, sentGeneration, !close)
+    if (answer !== 'ok') return answer === 'failed' ? undefined : answer
+    if ((response.acquisitionLockTimeoutMs ?? 0) > 0) this.setLockTimeout(response.acquisitionLockTimeoutMs!)
+    c.failures = 0
+    const retry = settleAcknowledgeResponse(bundle, response, c.nodeId, !close)
+    if (response.responses.some(t => t.partitions.some(p => ACK_ROUTING_ERRORS.has(p.errorCode)))) this.options.events.leaderHints(response)
+    if (retry === undefined) this.complete(bundle, () => null)
+    return retry
+  }
+
+  /**
+   * Applies a response's top-level error to the session: `ok` when there is none; `failed`
+   * when the response failed as a whole (its acks are then completed with the error); the
+   * error itself when `retryable` and the session goes on with a retriable error (as Java's
+   * client, the acks are then sent again).
+   */
+  private sessionAnswer (c: NodeChannel, code: number, message: string | null, api: string, bundle: AckBundle | undefined, generation: number, retryable = false): 'ok' | 'failed' | KafkaError {
     if (c.session.generation !== generation) {
       // The session was dropped meanwhile (lost connection): this answer belongs to the old one.
-      if (code !== ErrorCode.NONE && bundle !== undefined) this.complete(bundle, () => new ShareSessionLostError(c.nodeId, 'the session ended while the request was in flight'))
-      return code === ErrorCode.NONE
+      if (code !== ErrorCode.NONE && bundle !== undefined) this.complete(bundle, c.cannotSend(bundle.set, 'the session ended while the request was in flight'))
+      return code === ErrorCode.NONE ? 'ok' : 'failed'
     }
     const outcome = c.session.onResponse(code)
     if (outcome === 'reset') this.sessionLost(c, code === ErrorCode.NONE ? 'closed' : `the broker answered ${responseError(code)?.errorName ?? code}`)
     const error = responseError(code, { api, brokerId: c.nodeId, brokerMessage: message })
-    if (error === null) return true
-    const ackError = outcome === 'reset' ? new ShareSessionLostError(c.nodeId, error.errorName) : error
-    if (bundle !== undefined) this.complete(bundle, () => ackError)
+    if (error === null) return 'ok'
     this.backoff(c)
+    if (retryable && outcome !== 'reset' && error.retriable) return error
+    if (bundle !== undefined) this.complete(bundle, outcome === 'reset' ? c.cannotSend(bundle.set, error.errorName) : () => error)
     if (code === ErrorCode.UNSUPPORTED_VERSION) {
       this.options.events.error(new ShareGroupsUnavailableError(`${api} answered UNSUPPORTED_VERSION${message !== null ? ` (${message})` : ''}`, { brokerId: c.nodeId, api }))
     } else if (!error.retriable && outcome !== 'reset') {
       this.options.events.error(error)
     }
-    return false
+    return 'failed'
   }
 
   /** A request got no answer (timeout, lost connection, encoding failure): its effect is unknown, so the session starts over. */
@@ -378,7 +426,13 @@ export class ShareFetcher {
     if (c.session.generation === generation && !c.session.isNew) this.resetSession(c, error.message)
     if (bundle !== undefined) this.complete(bundle, () => error)
     this.backoff(c)
+    this.maybeLeaderGone(c)
     if (!error.retriable && !this.closed) this.options.events.error(error)
+  }
+
+  /** Requests to `c` fail: if it leads partitions for us, they may have a new leader (as Java, look again). */
+  private maybeLeaderGone (c: NodeChannel): void {
+    if (!this.closed && c.wanted.length > 0) this.options.events.nodeUnreachable(c.nodeId, c.wanted)
   }
 
   private resetSession (c: NodeChannel, reason: string): void {
@@ -389,21 +443,18 @@ export class ShareFetcher {
   /** The session ended: acks waiting for it cannot be sent, and its buffered records were released by the broker. */
   private sessionLost (c: NodeChannel, reason: string): void {
     if (!c.outbox.isEmpty) {
-      const error = new ShareSessionLostError(c.nodeId, reason)
-      this.complete(c.takeOutbox(), () => error)
+      const bundle = c.takeOutbox()
+      this.complete(bundle, c.cannotSend(bundle.set, reason))
     }
     this.buffer.drop(c.nodeId)
   }
 
+  /** Completes the bundle: settled partitions keep their outcome, the others get `errorOf(key)`. */
   private complete (bundle: AckBundle, errorOf: (key: string) => KafkaError | null): void {
     if (bundle.completed) return
-    const results = resultsFor(bundle.set as AckSet, errorOf)
+    const results = bundle.resultsWith(errorOf)
     bundle.complete(results)
     if (results.length > 0) this.options.events.results(results)
-  }
-
-  private unanswered (c: NodeChannel, api: string): KafkaError {
-    return responseError(ErrorCode.INVALID_RECORD_STATE, { api, brokerId: c.nodeId, brokerMessage: 'the response did not mention this partition, so its acknowledgements are unconfirmed' })!
   }
 
   private backoff (c: NodeChannel): void {

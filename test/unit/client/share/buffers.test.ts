@@ -33,6 +33,25 @@ t.test('fetch buffer: bounded take, fair across nodes, expired records dropped, 
   t.equal(buffer.drop(3), 1)
   t.equal(buffer.size, 0)
   t.equal(buffer.sizeOf(3), 0)
+  buffer.push(4, [delivery(4, 0, 0), delivery(4, 1, 0), delivery(4, 0, 1)])
+  buffer.take(1, 10)
+  t.equal(buffer.dropIf(4, d => d.record.partition === 0), 1, 'only matching records still waiting')
+  t.same(buffer.take(10, 10).records.map(d => `${d.record.partition}:${d.record.offset}`), ['1:0'])
+  t.equal(buffer.dropIf(4, () => true), 0)
+  t.equal(buffer.size, 0)
+})
+
+t.test('held records: counted per delivering node', async t => {
+  const held = new HeldRecords()
+  const [a, b, c] = [delivery(1, 0, 0, 1000), delivery(1, 0, 1, 1000), delivery(2, 1, 0, 1000)]
+  for (const d of [a, b, c]) held.hold(d)
+  t.same([held.countFrom(1), held.countFrom(2), held.countFrom(3)], [2, 1, 0])
+  held.hold(delivery(2, 0, 0, 1000)) // a redelivery of a record, by another node
+  t.same([held.countFrom(1), held.countFrom(2)], [1, 2], 'moves to the node that delivered it again')
+  held.settle(b)
+  t.equal(held.countFrom(1), 0)
+  held.dropExpired(5000)
+  t.equal(held.countFrom(2), 0, 'expired ones are forgotten')
 })
 
 t.test('held records: hold, find, settle once, redelivery replaces, expired forgotten', async t => {

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { KafkaError } from '../../../../client/errors.js'
 import { DeliveryLedger } from '../../../../client/share/delivery-ledger.js'
 import { ACCEPT, RENEW } from '../../../../client/share/acknowledge-type.js'
 import { InvalidAcknowledgementError } from '../../../../client/share/share-errors.js'
@@ -58,4 +59,17 @@ t.test('records forgotten long after their lock ran out', async t => {
   ledger.forgetExpired(5000)
   t.throws(() => ledger.resolve({ topic: 'jobs', partition: 0, offset: 0n }, ACCEPT), InvalidAcknowledgementError)
   t.ok(ledger.resolve({ topic: 'jobs', partition: 0, offset: 1n }, ACCEPT))
+})
+
+t.test('a refused acknowledgement (leader moved, session lost) is reported before supersession, and settles the record', async t => {
+  const ledger = new DeliveryLedger(false)
+  const [a, b] = [delivery(0), delivery(1)]
+  ledger.handOut([a, b])
+  ledger.markSuperseded([delivery(0)]) // the new leader delivered it again at once
+  const refused = { topic: 'jobs', partition: 0, offsets: [0n], error: new KafkaError('moved', false) }
+  t.equal(ledger.resolve(a.record, ACCEPT, () => refused), refused, 'the refusal, not INVALID_RECORD_STATE')
+  t.throws(() => ledger.resolve(a.record, ACCEPT), InvalidAcknowledgementError, 'settled: no longer held')
+  t.equal(ledger.resolve(b.record, RENEW, () => refused), refused, 'a refused renew')
+  t.notOk(b.renewing, 'is not pending')
+  t.throws(() => ledger.resolve(b.record, ACCEPT), InvalidAcknowledgementError, 'and the record is let go')
 })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { nextAction, type ChannelFacts } from '../../../../client/share/node-channel.js'
 
 const idle: ChannelFacts = {
-  busy: false, retryAt: 0, sessionIsNew: false, wantedCount: 1, hasAcks: false, hasRenew: false, acksSince: 0, flushRequested: false, fetchAllowed: true
+  busy: false, retryAt: 0, sessionIsNew: false, wantedCount: 1, hasAcks: false, hasRenew: false, acksSince: 0, flushRequested: false, fetchAllowed: true, holdsRecords: false
 }
 const NOW = 10_000
 const FLUSH = 1000
@@ -36,5 +36,13 @@ t.test('acks go alone when they cannot wait', async t => {
 
 t.test('no fetch when not allowed or nothing to fetch', async t => {
   t.equal(decide({ fetchAllowed: false }), 'idle')
-  t.equal(decide({ wantedCount: 0 }), 'idle')
+  t.equal(decide({ wantedCount: 0, holdsRecords: true }), 'idle')
+})
+
+t.test('a session whose partitions all moved away closes once nothing of it is held or waiting', async t => {
+  t.equal(decide({ wantedCount: 0 }), 'close')
+  t.equal(decide({ wantedCount: 0, holdsRecords: true }), 'idle', 'records held: their acks need the session')
+  t.equal(decide({ wantedCount: 0, hasAcks: true, acksSince: NOW }), 'acknowledge', 'acks first')
+  t.equal(decide({ wantedCount: 0, sessionIsNew: true }), 'idle', 'no session to close')
+  t.equal(decide({ wantedCount: 0, busy: true }), 'idle')
 })

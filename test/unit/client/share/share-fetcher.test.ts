@@ -3,11 +3,12 @@ import type { ApiDefinition, ResponseOf } from '../../../../protocol/api.js'
 import { ErrorCode } from '../../../../protocol/error-codes.js'
 import type { ShareAcknowledge } from '../../../../protocol/messages/share-acknowledge.js'
 import type { ShareFetch } from '../../../../protocol/messages/share-fetch.js'
+import type { LeaderHintResponse } from '../../../../client/cluster.js'
 import { ConnectionError, RequestTimeoutError, type KafkaError } from '../../../../client/errors.js'
 import { ACCEPT, GAP, RELEASE, RENEW } from '../../../../client/share/acknowledge-type.js'
 import type { AcknowledgementResult } from '../../../../client/share/ack-results.js'
 import type { PartitionAssembler } from '../../../../client/share/assemble-deliveries.js'
-import { ShareSessionLostError } from '../../../../client/share/share-errors.js'
+import { LeaderMovedError, ShareSessionLostError } from '../../../../client/share/share-errors.js'
 import { ShareFetcher, type FetchConnection } from '../../../../client/share/share-fetcher.js'
 import { SILENT_LOGGER } from '../../../../client/share/logger.js'
 import type { Delivery } from '../../../../client/share/share-record.js'
@@ -118,10 +119,27 @@ const assemble: PartitionAssembler = (data, context) => {
   return { deliveries, acks, corrupt: [] }
 }
 
-function setup (options: { recordLimit?: boolean } = {}): { fetcher: ShareFetcher, conns: FakeConnection[], results: AcknowledgementResult[], errors: KafkaError[], clock: { offset: number } } {
+interface Setup {
+  fetcher: ShareFetcher
+  conns: FakeConnection[]
+  results: AcknowledgementResult[]
+  errors: KafkaError[]
+  clock: { offset: number }
+  /** Leader hints the fetcher passed on (from acknowledgement errors). */
+  hints: LeaderHintResponse[]
+  /** Nodes reported unreachable, with the partitions they lead. */
+  unreachable: Array<{ nodeId: number, partitions: number[] }>
+  /** Records the application holds, by delivering node. */
+  held: Map<number, number>
+}
+
+function setup (options: { recordLimit?: boolean } = {}): Setup {
   const conns: FakeConnection[] = [new FakeConnection(1)]
   const results: AcknowledgementResult[] = []
   const errors: KafkaError[] = []
+  const hints: LeaderHintResponse[] = []
+  const unreachable: Setup['unreachable'] = []
+  const held = new Map<number, number>()
   const clock = { offset: 0 } // real time, plus jumps a test makes
   const fetcher = new ShareFetcher({
     groupId: 'g',
@@ -131,6 +149,7 @@ function setup (options: { recordLimit?: boolean } = {}): { fetcher: ShareFetche
     retryBackoff: { initialMs: 1, maxMs: 1 },
     connect: async () => conns[conns.length - 1]! as unknown as FetchConnection,
     assemble,
+    heldFrom: nodeId => held.get(nodeId) ?? 0,
     logger: SILENT_LOGGER,
     now: () => Date.now() + clock.offset,
     events: {
@@ -138,12 +157,14 @@ function setup (options: { recordLimit?: boolean } = {}): { fetcher: ShareFetche
       results: r => results.push(...r),
       partitionError: () => {},
       error: e => errors.push(e),
-      lockTimeout: () => {}
+      lockTimeout: () => {},
+      leaderHints: h => hints.push(h),
+      nodeUnreachable: (nodeId, partitions) => unreachable.push({ nodeId, partitions: partitions.map(p => p.partition) })
     }
   })
   fetcher.policy.enabled = true
   fetcher.policy.recordLimit = options.recordLimit === true
-  return { fetcher, conns, results, errors, clock }
+  return { fetcher, conns, results, errors, clock, hints, unreachable, held }
 }
 
 const tick = (): Promise<void> => new Promise(resolve => setImmediate(resolve))
@@ -364,4 +385,248 @@ t.test('record_limit: fetch only for a waiting poll with nothing buffered', asyn
   fetcher.pump()
   await tick()
   t.equal(conn!.sent.length, 1, 'no prefetch in record_limit mode')
+})
+
+t.test('a partition that moved to another leader: acks for the old leader\'s deliveries are refused with NOT_LEADER_OR_FOLLOWER', async t => {
+  const { fetcher, conns: [conn] } = setup()
+  await open(fetcher, conn!, [P0, P1], fetchResponse([{ partition: 0, acquired: [0, 1] }, { partition: 1, acquired: [0, 0] }]))
+  const [a, b, c] = fetcher.buffer.take(10, 0).records
+  t.equal(fetcher.refusal(a!), undefined, 'nothing moved yet')
+  fetcher.setPartitions(new Map([[1, [P1]], [2, [P0]]])) // partition 0 is now led by node 2
+  const refused = fetcher.acknowledge(a!, ACCEPT)
+  t.type(refused?.error, LeaderMovedError)
+  t.match(refused, { partition: 0, offsets: [a!.record.offset], error: { code: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorName: 'NOT_LEADER_OR_FOLLOWER', brokerId: 1, retriable: false } })
+  t.equal(fetcher.acknowledge(c!, ACCEPT), undefined, 'partition 1 stays with node 1: queued')
+  fetcher.setPartitions(new Map([[1, [P1]]])) // partition 0 no longer assigned: nothing new is known of its leader
+  t.type(fetcher.refusal(b!)?.error, LeaderMovedError, 'still moved')
+  fetcher.setPartitions(new Map([[1, [P0, P1]]])) // and back to node 1
+  t.equal(fetcher.refusal(b!), undefined, 'led by the delivering node again: acks go')
+})
+
+t.test('leader moved takes precedence over a lost session (as Java: NOT_LEADER_OR_FOLLOWER, else NETWORK_EXCEPTION)', async t => {
+  const { fetcher, conns } = setup()
+  await open(fetcher, conns[0]!, [P0], fetchResponse([{ partition: 0, acquired: [0, 1] }]))
+  const [a, b] = fetcher.buffer.take(10, 0).records
+  conns.push(new FakeConnection(2))
+  conns[0]!.close()
+  await tick()
+  t.type(fetcher.refusal(a!)?.error, ShareSessionLostError, 'the session ended; no other leader known')
+  fetcher.setPartitions(new Map([[2, [P0]]]))
+  t.type(fetcher.refusal(b!)?.error, LeaderMovedError, 'once another node leads the partition')
+})
+
+t.test('a failed request to a leader reports its partitions so they are looked up again', async t => {
+  const { fetcher, conns, unreachable } = setup()
+  await open(fetcher, conns[0]!, [P0, P1], fetchResponse([]))
+  conns.push(new FakeConnection(2))
+  conns[0]!.close()
+  await tick()
+  t.same(unreachable[0], { nodeId: 1, partitions: [0, 1] }, 'connection lost')
+  const n = unreachable.length
+  fetcher.pump()
+  ;(await conns[1]!.next()).reject(new ConnectionError('refused', 'refused', 'localhost', 9092))
+  await tick()
+  t.ok(unreachable.length > n, 'connection refused')
+  fetcher.setPartitions(new Map())
+  const m = unreachable.length
+  conns.push(new FakeConnection(3))
+  conns[1]!.close()
+  await tick()
+  t.equal(unreachable.length, m, 'a node without partitions for us is not reported')
+})
+
+t.test('acknowledgement errors that mean the leader or topic changed are passed on as leader hints', async t => {
+  const { fetcher, conns: [conn], hints } = setup()
+  await open(fetcher, conn!, [P0, P1], fetchResponse([{ partition: 0, acquired: [0, 0] }, { partition: 1, acquired: [0, 0] }]))
+  const [a, b] = fetcher.buffer.take(10, 0).records
+  fetcher.acknowledge(a!, ACCEPT)
+  fetcher.acknowledge(b!, ACCEPT)
+  const flushed = fetcher.flush(10_000)
+  const ack = await conn!.next()
+  const response = ackResponse([{ partition: 0, error: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }, { partition: 1, error: ErrorCode.INVALID_RECORD_STATE }])
+  ack.resolve(response)
+  const results = (await flushed).sort((x, y) => x.partition - y.partition)
+  t.match(results.map(r => r.error?.message), [/UNKNOWN_TOPIC_OR_PARTITION/, /INVALID_RECORD_STATE/], 'reported as the broker answered, not retried')
+  t.equal(hints.length, 1)
+  t.equal(hints[0], response, 'the response, for its CurrentLeader / NodeEndpoints')
+  // On a ShareFetch, only an ack-only partition's ack error tells (a fetch error reports itself).
+  ;(await conn!.next()).resolve(fetchResponse([{ partition: 0, acquired: [1, 1] }]))
+  await tick()
+  const [c] = fetcher.buffer.take(10, 0).records
+  fetcher.setPartitions(new Map([[1, [P1]]])) // partition 0 unassigned: its ack rides along, ack-only
+  fetcher.acknowledge(c!, ACCEPT)
+  const carrying = await conn!.next()
+  t.match(carrying, { api: 'ShareFetch', body: { forgottenTopicsData: [{ topicId: T, partitions: [0] }] } })
+  carrying.resolve(fetchResponse([{ partition: 0, ackError: ErrorCode.NOT_LEADER_OR_FOLLOWER }]))
+  await tick()
+  t.match(hints[1], { responses: [{ topicId: T, partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER }] }] })
+})
+
+t.test('record_limit: a per-poll limit asks the broker for no more records than the poll takes', async t => {
+  const { fetcher, conns: [conn] } = setup({ recordLimit: true })
+  fetcher.setPartitions(new Map([[1, [P0]]]))
+  fetcher.policy.pollWaiting = true
+  fetcher.policy.pollLimit = 3
+  fetcher.pump()
+  const limited = await conn!.next()
+  t.match(limited.body, { maxRecords: 3, batchSize: 3 }, 'MaxRecords and BatchSize follow the poll')
+  limited.resolve(fetchResponse([{ partition: 0, acquired: [0, 2] }]))
+  await tick()
+  fetcher.buffer.take(3, 0)
+  fetcher.policy.pollLimit = 1000
+  fetcher.pump()
+  t.match((await conn!.next()).body, { maxRecords: 500, batchSize: 500 }, 'never more than maxPollRecords')
+})
+
+t.test('batch_optimized: the per-poll limit leaves fetching as configured', async t => {
+  const { fetcher, conns: [conn] } = setup()
+  fetcher.policy.pollLimit = 3
+  fetcher.setPartitions(new Map([[1, [P0]]]))
+  t.match((await conn!.next()).body, { maxRecords: 500, batchSize: 500 })
+})
+
+/** Opens a session on P0 and P1 with one record each, acknowledges both and starts a commit. */
+async function commitTwo (s: Setup, timeoutMs = 10_000): Promise<{ flushed: Promise<AcknowledgementResult[]>, first: Sent }> {
+  await open(s.fetcher, s.conns[0]!, [P0, P1], fetchResponse([{ partition: 0, acquired: [0, 0] }, { partition: 1, acquired: [0, 0] }]))
+  for (const d of s.fetcher.buffer.take(10, 0).records) s.fetcher.acknowledge(d, ACCEPT)
+  s.fetcher.policy.enabled = false // nothing to ride on: the commit sends a ShareAcknowledge
+  const flushed = s.fetcher.flush(timeoutMs)
+  return { flushed, first: await s.conns[0]!.next() }
+}
+
+t.test('commit: a retriable partition error (the share coordinator moving) is retried for that partition only', async t => {
+  const s = setup()
+  const { flushed, first } = await commitTwo(s)
+  first.resolve(ackResponse([{ partition: 0, error: ErrorCode.COORDINATOR_NOT_AVAILABLE }, { partition: 1 }]))
+  const retry = await s.conns[0]!.next()
+  t.equal(retry.api, 'ShareAcknowledge')
+  t.equal(retry.body.shareSessionEpoch, first.body.shareSessionEpoch + 1, 'the session goes on')
+  t.same(retry.body.topics, [{ topicId: T, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: 0n, lastOffset: 0n, acknowledgeTypes: [ACCEPT] }] }] }], 'only partition 0, same acks')
+  retry.resolve(ackResponse([{ partition: 0 }]))
+  const results = (await flushed).sort((a, b) => a.partition - b.partition)
+  t.same(results.map(r => [r.partition, r.offsets, r.error]), [[0, [0n], null], [1, [0n], null]])
+  t.equal(s.results.length, 2, 'listeners hear each partition once')
+})
+
+t.test('commit: leader and topic changes, and non-retriable errors, are not retried (as Java)', async t => {
+  for (const code of [ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.FENCED_LEADER_EPOCH, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_ID, ErrorCode.INVALID_RECORD_STATE]) {
+    const s = setup()
+    const { flushed, first } = await commitTwo(s)
+    first.resolve(ackResponse([{ partition: 0, error: code }, { partition: 1 }]))
+    const results = (await flushed).sort((a, b) => a.partition - b.partition)
+    t.equal((results[0]?.error as { code?: number } | null)?.code, code, `code ${code} reported`)
+    await tick()
+    t.equal(s.conns[0]!.sent.filter(r => r.api === 'ShareAcknowledge').length, 1, `code ${code}: sent once`)
+  }
+})
+
+t.test('commit: a retriable top-level error sends the acks again', async t => {
+  const s = setup()
+  const { flushed, first } = await commitTwo(s)
+  first.resolve(ackResponse([], ErrorCode.REQUEST_TIMED_OUT))
+  const retry = await s.conns[0]!.next()
+  t.equal(retry.body.topics[0].partitions.length, 2, 'both partitions')
+  retry.resolve(ackResponse([{ partition: 0 }, { partition: 1 }]))
+  t.same((await flushed).map(r => r.error), [null, null])
+})
+
+t.test('commit: retries stop at the commit\'s deadline with a timeout naming the last error', async t => {
+  const s = setup()
+  const { flushed, first } = await commitTwo(s, 60)
+  let attempts = 1
+  let next: Sent | undefined = first
+  const answering = (async () => {
+    while (next !== undefined) {
+      next.resolve(ackResponse([{ partition: 0, error: ErrorCode.COORDINATOR_NOT_AVAILABLE }, { partition: 1 }]))
+      next = await Promise.race([s.conns[0]!.next(), new Promise<undefined>(resolve => setTimeout(() => resolve(undefined), 200))])
+      if (next !== undefined) attempts++
+    }
+  })()
+  const results = (await flushed).sort((a, b) => a.partition - b.partition)
+  await answering
+  t.ok(attempts >= 2, `${attempts} attempts, then none`)
+  t.type(results[0]?.error, RequestTimeoutError, 'commitSync: partition 0 timed out')
+  t.equal(results[1]?.error, null, 'partition 1 keeps its success')
+  const reported = s.results.find(r => r.partition === 0)
+  t.type(reported?.error, RequestTimeoutError, 'listeners: partition 0 gave up at the deadline')
+  t.match(reported?.error?.message, /COORDINATOR_NOT_AVAILABLE/, 'naming the last error')
+})
+
+t.test('commit: a session lost while waiting to retry fails the rest as session lost', async t => {
+  const s = setup()
+  const { flushed, first } = await commitTwo(s)
+  s.conns.push(new FakeConnection(2))
+  first.resolve(ackResponse([{ partition: 0, error: ErrorCode.COORDINATOR_NOT_AVAILABLE }, { partition: 1 }]))
+  s.conns[0]!.close() // before the retry goes out
+  const results = (await flushed).sort((a, b) => a.partition - b.partition)
+  t.type(results[0]?.error, ShareSessionLostError)
+  t.equal(results[1]?.error, null)
+})
+
+t.test('close and piggybacked acks are not retried', async t => {
+  const s = setup()
+  await open(s.fetcher, s.conns[0]!, [P0], fetchResponse([{ partition: 0, acquired: [0, 1] }]))
+  const [a, b] = s.fetcher.buffer.take(10, 0).records
+  s.fetcher.acknowledge(a!, ACCEPT)
+  s.fetcher.pump()
+  const carrying = await s.conns[0]!.next()
+  t.equal(carrying.api, 'ShareFetch')
+  carrying.resolve(fetchResponse([{ partition: 0, ackError: ErrorCode.COORDINATOR_NOT_AVAILABLE }]))
+  await tick()
+  t.match(s.results[0]?.error?.message, /COORDINATOR_NOT_AVAILABLE/, 'piggybacked: reported as answered')
+  s.fetcher.acknowledge(b!, ACCEPT)
+  const closing = s.fetcher.close()
+  const inFlight = await s.conns[0]!.next() // the fetch after the piggyback
+  inFlight.resolve(fetchResponse([]))
+  const final = await s.conns[0]!.next()
+  t.equal(final.body.shareSessionEpoch, -1)
+  final.resolve(ackResponse([{ partition: 0, error: ErrorCode.COORDINATOR_NOT_AVAILABLE }]))
+  t.match((await closing)[0]?.error?.message, /COORDINATOR_NOT_AVAILABLE/, 'closing: reported as answered')
+  t.equal(s.conns[0]!.sent.length, 4, 'nothing sent again')
+})
+
+t.test('a node whose partitions all moved away: its session closes (epoch -1) once the application holds nothing of it', async t => {
+  const s = setup()
+  await open(s.fetcher, s.conns[0]!, [P0], fetchResponse([{ partition: 0, acquired: [0, 0] }]))
+  s.fetcher.buffer.take(10, 0)
+  s.held.set(1, 1) // handed out, not settled
+  s.fetcher.setPartitions(new Map([[2, [P0]]]))
+  const toNode2 = await s.conns[0]!.next() // (one fake connection serves both nodes)
+  t.equal(toNode2.body.shareSessionEpoch, 0, 'node 2 opens its session')
+  s.fetcher.policy.enabled = false // no more fetching in this test
+  toNode2.resolve(fetchResponse([]))
+  await tick()
+  t.equal(s.conns[0]!.sent.length, 2, 'node 1 keeps its session while a record of it is held')
+  s.held.delete(1) // settled (e.g. refused: the leader moved)
+  s.fetcher.pump()
+  const close = await s.conns[0]!.next()
+  t.match(close, { api: 'ShareAcknowledge', body: { shareSessionEpoch: -1, topics: [] } }, 'then closes it')
+  close.resolve(ackResponse([]))
+  await tick()
+  s.fetcher.pump()
+  await tick()
+  t.equal(s.conns[0]!.sent.length, 3, 'once')
+  const closing = s.fetcher.close()
+  const last = await s.conns[0]!.next()
+  t.match(last.body, { shareSessionEpoch: -1 }, 'close() ends the session with node 2 only')
+  last.resolve(ackResponse([]))
+  await closing
+  t.equal(s.conns[0]!.sent.length, 4)
+})
+
+t.test('records of a partition whose leader moved are dropped: buffered ones, and ones in a response that arrives after the move', async t => {
+  const s = setup()
+  await open(s.fetcher, s.conns[0]!, [P0, P1], fetchResponse([{ partition: 0, acquired: [0, 1] }, { partition: 1, acquired: [0, 0] }]))
+  s.fetcher.setPartitions(new Map([[1, [P1]], [2, [P0]]]))
+  t.same(s.fetcher.buffer.take(10, 0).records.map(d => d.record.partition), [1], 'the buffered records of partition 0 are gone')
+
+  const s2 = setup()
+  await open(s2.fetcher, s2.conns[0]!, [P0, P1], fetchResponse([{ partition: 0, acquired: [0, 0] }]))
+  s2.fetcher.buffer.take(10, 0)
+  s2.fetcher.pump()
+  const inFlight = await s2.conns[0]!.next() // node 1 fetches partitions 0 and 1
+  s2.fetcher.setPartitions(new Map([[1, [P1]], [2, [P0]]])) // meanwhile partition 0 moves to node 2
+  inFlight.resolve(fetchResponse([{ partition: 0, acquired: [2, 2] }, { partition: 1, acquired: [1, 1] }]))
+  await tick()
+  t.same(s2.fetcher.buffer.take(10, 0).records.map(d => `${d.record.partition}:${d.record.offset}`), ['1:1'], 'node 1 no longer delivers partition 0')
 })
