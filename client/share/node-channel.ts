@@ -86,6 +86,8 @@ export class NodeChannel {
   retryAt = 0
   /** Consecutive failures, for the backoff. */
   failures = 0
+  /** An empty prefetch (no poll waiting) paces the next one: none before this (epoch ms) unless a poll waits. */
+  idleUntil = 0
   /** Send the outbox now (commit). */
   flushRequested = false
   /** Epoch ms by which the commit that asked wants its outcome: the outbox's acks are not retried past it. */

@@ -88,7 +88,7 @@ export class ShareFetcher {
   /** @param options see {@link ShareFetcherOptions} */
   constructor (private readonly options: ShareFetcherOptions) {
     this.now = options.now ?? Date.now
-    this.policy = { enabled: false, recordLimit: false, pollWaiting: false, pollLimit: options.limits.maxRecords }
+    this.policy = { enabled: false, recordLimit: false, pollWaiting: false, pollLimit: options.limits.maxRecords, pollDeadline: 0 }
   }
 
   /** How long acks may wait for a ShareFetch to ride on: a quarter of the lock, at most a second. */
@@ -103,6 +103,7 @@ export class ShareFetcher {
   setPartitions (byNode: ReadonlyMap<number, TopicIdPartition[]>): void {
     for (const nodeId of byNode.keys()) this.channel(nodeId)
     routeChannels(this.channels.values(), byNode)
+    for (const c of this.channels.values()) c.idleUntil = 0 // new partitions may have records
     // Buffered records of a partition whose leader moved are no longer ours: the new leader delivers them again.
     for (const c of this.channels.values()) {
       if (c.movedAway.size > 0 && this.buffer.sizeOf(c.nodeId) > 0) this.buffer.dropIf(c.nodeId, d => c.refusal(d) !== undefined)
@@ -191,11 +192,12 @@ export class ShareFetcher {
     let wake = Infinity
     for (const c of this.channels.values()) {
       const holds = this.buffer.sizeOf(c.nodeId) > 0 || this.options.heldFrom(c.nodeId) > 0
-      const action = nextAction(c.facts(fetchAllowed(this.policy, c, this.buffer, this.channels.values()), holds), now, this.flushDelayMs)
+      const action = nextAction(c.facts(fetchAllowed(this.policy, c, this.buffer, this.channels.values(), now), holds), now, this.flushDelayMs)
       if (action === 'fetch') void this.track(this.fetch(c))
       else if (action === 'acknowledge' || action === 'close') void this.track(this.acknowledge0(c, action === 'close'))
       else if (!c.busy) {
         if (c.retryAt > now) wake = Math.min(wake, c.retryAt)
+        if (c.idleUntil > now) wake = Math.min(wake, c.idleUntil)
         if (!c.outbox.isEmpty) wake = Math.min(wake, Math.max(c.acksSince + this.flushDelayMs, c.retryAt))
       }
     }
@@ -246,7 +248,8 @@ export class ShareFetcher {
       const requested = new Map<string, TopicIdPartition>()
       for (const p of c.wanted) requested.set(partitionKey(p.topicId, p.partition), p)
       for (const [key, { target }] of bundle?.set ?? []) requested.set(key, target)
-      const built = c.session.buildFetch({ groupId: this.options.groupId, memberId: this.options.memberId, limits: fetchLimits(this.policy, this.options.limits) }, c.wanted, bundle?.set ?? new Map())
+      const prefetch = !this.policy.pollWaiting
+      const built = c.session.buildFetch({ groupId: this.options.groupId, memberId: this.options.memberId, limits: fetchLimits(this.policy, this.options.limits, this.now()) }, c.wanted, bundle?.set ?? new Map())
       c.fetching = built.fetches
       c.inFlightAcks = bundle
       const sentGeneration = c.session.generation
@@ -257,7 +260,8 @@ export class ShareFetcher {
         this.requestFailed(c, sentGeneration, bundle, err)
         return
       }
-      this.onFetchResponse(c, response, bundle, requested, sentGeneration)
+      const delivered = this.onFetchResponse(c, response, bundle, requested, sentGeneration)
+      c.idleUntil = prefetch && built.fetches && delivered === 0 ? this.now() + this.options.limits.maxWaitMs : 0
     } catch (err) {
       this.requestFailed(c, generation, bundle, err)
     } finally {
@@ -268,9 +272,10 @@ export class ShareFetcher {
     }
   }
 
-  private onFetchResponse (c: NodeChannel, response: ResponseOf<typeof ShareFetch>, bundle: AckBundle | undefined, requested: Map<string, TopicIdPartition>, generation: number): void {
+  /** Applies a ShareFetch response; returns how many records it delivered, -1 for an error answer. */
+  private onFetchResponse (c: NodeChannel, response: ResponseOf<typeof ShareFetch>, bundle: AckBundle | undefined, requested: Map<string, TopicIdPartition>, generation: number): number {
     const now = this.now()
-    if (this.sessionAnswer(c, response.errorCode, response.errorMessage, 'ShareFetch', bundle, generation) !== 'ok') return
+    if (this.sessionAnswer(c, response.errorCode, response.errorMessage, 'ShareFetch', bundle, generation) !== 'ok') return -1
     if (response.acquisitionLockTimeoutMs > 0) this.setLockTimeout(response.acquisitionLockTimeoutMs)
     const ackErrors = new Map<string, KafkaError | null>()
     const moved: Array<LeaderHintResponse['responses'][number]> = []
@@ -307,10 +312,10 @@ export class ShareFetcher {
     if (moved.length > 0) this.options.events.leaderHints({ responses: moved, nodeEndpoints: response.nodeEndpoints })
     if (partitionErrors > 0 && deliveries.length === 0) this.backoff(c)
     else c.failures = 0
-    if (deliveries.length > 0) {
-      this.buffer.push(c.nodeId, deliveries)
-      this.options.events.records(deliveries)
-    }
+    if (deliveries.length === 0) return partitionErrors > 0 ? -1 : 0
+    this.buffer.push(c.nodeId, deliveries)
+    this.options.events.records(deliveries)
+    return deliveries.length
   }
 
   /**
@@ -437,6 +442,7 @@ export class ShareFetcher {
 
   private resetSession (c: NodeChannel, reason: string): void {
     c.session.reset()
+    c.idleUntil = 0 // reopen the session promptly, as for a new partition
     this.sessionLost(c, reason)
   }
 

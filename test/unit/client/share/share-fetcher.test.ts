@@ -576,13 +576,12 @@ t.test('close and piggybacked acks are not retried', async t => {
   t.match(s.results[0]?.error?.message, /COORDINATOR_NOT_AVAILABLE/, 'piggybacked: reported as answered')
   s.fetcher.acknowledge(b!, ACCEPT)
   const closing = s.fetcher.close()
-  const inFlight = await s.conns[0]!.next() // the fetch after the piggyback
-  inFlight.resolve(fetchResponse([]))
+  // The piggybacking prefetch came back empty, so no other fetch is in flight: close goes at once.
   const final = await s.conns[0]!.next()
   t.equal(final.body.shareSessionEpoch, -1)
   final.resolve(ackResponse([{ partition: 0, error: ErrorCode.COORDINATOR_NOT_AVAILABLE }]))
   t.match((await closing)[0]?.error?.message, /COORDINATOR_NOT_AVAILABLE/, 'closing: reported as answered')
-  t.equal(s.conns[0]!.sent.length, 4, 'nothing sent again')
+  t.equal(s.conns[0]!.sent.length, 3, 'nothing sent again')
 })
 
 t.test('a node whose partitions all moved away: its session closes (epoch -1) once the application holds nothing of it', async t => {
@@ -629,4 +628,23 @@ t.test('records of a partition whose leader moved are dropped: buffered ones, an
   inFlight.resolve(fetchResponse([{ partition: 0, acquired: [2, 2] }, { partition: 1, acquired: [1, 1] }]))
   await tick()
   t.same(s2.fetcher.buffer.take(10, 0).records.map(d => `${d.record.partition}:${d.record.offset}`), ['1:1'], 'node 1 no longer delivers partition 0')
+})
+
+t.test('a prefetch does not wait at the broker, and an empty one paces the next until a poll waits', async t => {
+  const { fetcher, conns: [conn] } = setup()
+  fetcher.setPartitions(new Map([[1, [P0]]]))
+  const first = await conn!.next()
+  t.equal(first.body.maxWaitMs, 0, 'no poll waiting: the fetch returns at once (a commit must not queue behind it)')
+  first.resolve(fetchResponse([]))
+  await tick()
+  fetcher.pump()
+  await tick()
+  t.equal(conn!.sent.length, 1, 'an empty prefetch is not repeated at once while nobody polls')
+  fetcher.policy.pollWaiting = true
+  fetcher.policy.pollDeadline = Date.now() + 200
+  fetcher.pump()
+  const waiting = await conn!.next()
+  t.ok(waiting.body.maxWaitMs > 0 && waiting.body.maxWaitMs <= 200, `a waiting poll's fetch waits no longer than the poll (${waiting.body.maxWaitMs} ms)`)
+  waiting.resolve(fetchResponse([]))
+  await tick()
 })
