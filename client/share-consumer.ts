@@ -202,6 +202,7 @@ export class ShareConsumer {
         const remaining = deadline - Date.now()
         if (remaining <= 0) return batch
         this.fetcher.policy.pollWaiting = true
+        this.fetcher.policy.pollDeadline = deadline
         this.fetcher.pump()
         await this.waitForRecords(remaining)
         // Not waiting any more: in record_limit mode taking these records must not fetch more.
