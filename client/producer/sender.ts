@@ -31,6 +31,8 @@ export class Sender {
   readonly identity = new ProducerIdentity()
   private readonly nodeInFlight = new Map<number, number>()
   private inFlightTotal = 0
+  /** Per node: settles once the latest request was handed to the connection. */
+  private readonly sendOrder = new Map<number, Promise<void>>()
   private scheduled = false
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
@@ -140,8 +142,14 @@ export class Sender {
       this.finish(nodeId, items, () => ({ fatal: toKafkaError(err) }))
       return
     }
-    this.cluster.connection(nodeId, 'produce')
-      .then(conn => conn.send(Produce, body))
+    // Requests to a node must reach its connection in the order their sequence numbers were
+    // taken: getting the connection is asynchronous (it may be opening), so chain per node.
+    const sent = (this.sendOrder.get(nodeId) ?? Promise.resolve())
+      .then(async () => await this.cluster.connection(nodeId, 'produce'))
+      .then(conn => ({ response: conn.send(Produce, body) }))
+    this.sendOrder.set(nodeId, sent.then(() => {}, () => {}))
+    sent
+      .then(async ({ response }) => await response)
       .then(res => {
         const outcomes = batchOutcomes(res, items, this.cluster.metadata)
         this.finish(nodeId, items, (it, i) => this.judge(it, outcomes[i], nodeId))
