@@ -131,8 +131,12 @@ t.test('CreatePartitions v2-v3 add a partition each', async t => {
     const res = await call(CreatePartitions, v, { topics: [{ name: topicOf(7), count: 3 + i, assignments: null }], timeoutMs: 10000, validateOnly: false })
     t.equal(res.results[0]?.errorCode, ErrorCode.NONE, `v${v} to ${3 + i} partitions`)
   }
-  const res = await call(Metadata, 13, { topics: [{ name: topicOf(7) }] })
-  t.equal(res.topics[0]?.partitions.length, 4)
+  // The controller answers once the change is committed; brokers' metadata follows a moment later.
+  let partitions: number | undefined
+  for (const deadline = Date.now() + 10_000; partitions !== 4 && Date.now() < deadline; await new Promise(resolve => setTimeout(resolve, 100))) {
+    partitions = (await call(Metadata, 13, { topics: [{ name: topicOf(7) }] })).topics[0]?.partitions.length
+  }
+  t.equal(partitions, 4, 'the broker\'s metadata shows the new partitions')
 })
 
 t.test('DeleteTopics v4-v5 delete by name, v6 by id', async t => {
