@@ -1,5 +1,5 @@
 import {
-  API_BY_KEY, decodeAnyRequest, decodeResponse, KafkaProtocolError, peekCorrelationId,
+  decodeAnyRequest, decodeResponse, KafkaProtocolError, peekCorrelationId,
   type ApiDefinition
 } from '../protocol/index.js'
 import { kafkaApiName } from './api-names.js'
@@ -54,7 +54,7 @@ export class ExchangeDecoder {
     this.pending.set(header.correlationId, { api, apiKey: header.apiKey, version: header.apiVersion, at: this.now() })
     return {
       direction: 'request',
-      apiName: api?.name ?? apiKeyName(header.apiKey),
+      apiName: api?.name ?? kafkaApiName(header.apiKey),
       api,
       version: header.apiVersion,
       correlationId: header.correlationId,
@@ -85,13 +85,8 @@ export class ExchangeDecoder {
       if (seen === undefined) {
         throw new KafkaProtocolError('response without a matching request: give --api and --version', 0, 'correlationId')
       }
-      return { ...base, apiName: apiKeyName(seen.apiKey), api: undefined, version, body: undefined }
+      return { ...base, apiName: kafkaApiName(seen.apiKey), api: undefined, version, body: undefined }
     }
     return { ...base, apiName: api.name, api, version, body: decodeResponse(api, version, payload).body }
   }
-}
-
-/** The API's name: declared ones from the registry, others from Kafka's list of names. */
-function apiKeyName (key: number): string {
-  return API_BY_KEY.get(key)?.name ?? kafkaApiName(key)
 }

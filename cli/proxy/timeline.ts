@@ -1,5 +1,5 @@
 import { errorCodeInfo } from '../../protocol/error-codes.js'
-import { ACCEPT, GAP, REJECT, RELEASE, RENEW } from '../../client/share/acknowledge-type.js'
+import { acknowledgeTypeName } from '../../client/share/acknowledge-type.js'
 import type { DecodedFrame } from '../exchange.js'
 
 /**
@@ -8,8 +8,6 @@ import type { DecodedFrame } from '../exchange.js'
  * APIs get their name and any non-zero error codes. Topic ids are shown by name once a
  * Metadata response has told us the name.
  */
-
-const ACK_NAMES: Record<number, string> = { [GAP]: 'gap', [ACCEPT]: 'accept', [RELEASE]: 'release', [REJECT]: 'reject', [RENEW]: 'renew' }
 
 interface AckBatch { firstOffset: bigint, lastOffset: bigint, acknowledgeTypes: number[] }
 interface Acquired { firstOffset: bigint, lastOffset: bigint, deliveryCount: number }
@@ -34,7 +32,7 @@ export class TopicNames {
 const range = (first: bigint, last: bigint): string => first === last ? `${first}` : `${first}-${last}`
 
 function acks (batches: AckBatch[]): string {
-  return batches.map(b => `${range(b.firstOffset, b.lastOffset)}:${b.acknowledgeTypes.map(t => ACK_NAMES[t] ?? `type${t}`).join('/')}`).join(',')
+  return batches.map(b => `${range(b.firstOffset, b.lastOffset)}:${b.acknowledgeTypes.map(acknowledgeTypeName).join('/')}`).join(',')
 }
 
 function errorName (code: number): string {

@@ -22,6 +22,13 @@ export function acknowledgeTypeId (type: string): number | undefined {
   return Object.hasOwn(IDS, type) ? IDS[type as AcknowledgeType] : undefined
 }
 
+const NAMES: Readonly<Record<number, string>> = { [GAP]: 'gap', [ACCEPT]: 'accept', [RELEASE]: 'release', [REJECT]: 'reject', [RENEW]: 'renew' }
+
+/** The name of wire id `typeId` (`gap`, `accept`, ...), or `type<n>` for an id Kafka does not define. */
+export function acknowledgeTypeName (typeId: number): string {
+  return NAMES[typeId] ?? `type${typeId}`
+}
+
 /** True for the types that end the member's hold on a record (everything but RENEW). */
 export function isTerminal (typeId: number): boolean {
   return typeId !== RENEW
