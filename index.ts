@@ -9,8 +9,10 @@ export type { AcknowledgeType } from './client/share/acknowledge-type.js'
 export type { AcknowledgementResult } from './client/share/ack-results.js'
 export type { Logger } from './client/share/logger.js'
 export {
-  ShareGroupsUnavailableError, WakeupError, InvalidAcknowledgementError, ShareSessionLostError, LeaderMovedError, ConsumerClosedError
+  ShareGroupsUnavailableError, WakeupError, InvalidAcknowledgementError, ShareSessionLostError, LeaderMovedError, LockExpiredError,
+  NotSubscribedError, ConsumerClosedError
 } from './client/share/share-errors.js'
+export { InvalidTopicError } from './client/topic-name.js'
 export {
   KafkaError, BrokerResponseError, ConnectionError, RequestTimeoutError, AuthenticationError, ConfigurationError,
   UnsupportedApiVersionError

@@ -45,11 +45,11 @@ export class AckOutbox {
     return this.renewCount > 0
   }
 
-  /** Queues `typeId` for `offset`; false when ignored (a RENEW after a terminal type). */
-  add (target: TopicIdPartition, offset: bigint, typeId: number): boolean {
+  /** Queues `typeId` for `offset` (`late`: after its lock ran out); false when ignored (a RENEW after a terminal type). */
+  add (target: TopicIdPartition, offset: bigint, typeId: number, late = false): boolean {
     const entry = this.entry(target)
     const hadRenew = entry.acks.hasRenew
-    const added = entry.acks.set(offset, typeId)
+    const added = entry.acks.set(offset, typeId, late)
     if (hadRenew !== entry.acks.hasRenew) this.renewCount += entry.acks.hasRenew ? 1 : -1
     return added
   }

@@ -3,7 +3,8 @@ import { ErrorCode } from '../../protocol/error-codes.js'
 import type { ShareAcknowledge } from '../../protocol/messages/share-acknowledge.js'
 import { responseError, type BrokerResponseError } from '../errors.js'
 import type { AckBundle } from './ack-bundle.js'
-import { partitionKey } from './ack-outbox.js'
+import { partitionKey, type TopicIdPartition } from './ack-outbox.js'
+import { LeaderMovedError } from './share-errors.js'
 
 /**
  * Acknowledgement errors meaning the partition's leader or topic changed: never retried (the
@@ -22,6 +23,18 @@ export const ACK_ROUTING_ERRORS: ReadonlySet<number> = new Set([
  */
 export function retriesAck (error: BrokerResponseError | null): boolean {
   return error !== null && error.retriable && !ACK_ROUTING_ERRORS.has(error.code)
+}
+
+/**
+ * The error of one partition's acknowledgements as a ShareFetch or ShareAcknowledge answered
+ * them (`null` for none): NOT_LEADER_OR_FOLLOWER and FENCED_LEADER_EPOCH are a
+ * {@link LeaderMovedError} on every path, as when the client refuses such acks itself.
+ * UNKNOWN_TOPIC_OR_PARTITION stays as answered: Kafka 4.4's old leader says it after a move,
+ * but so does any broker for a deleted topic.
+ */
+export function acknowledgeError (code: number, target: TopicIdPartition, nodeId: number, api: string, message: string | null): BrokerResponseError | null {
+  if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.FENCED_LEADER_EPOCH) return new LeaderMovedError(nodeId, target.topic, target.partition, { code, brokerMessage: message })
+  return responseError(code, { api, brokerId: nodeId, brokerMessage: message, what: `${target.topic}-${target.partition}` })
 }
 
 /** The result of acknowledgements the response did not mention: unconfirmed (Java: INVALID_RECORD_STATE, "invalid response"). */
@@ -44,7 +57,7 @@ export function settleAcknowledgeResponse (bundle: AckBundle, response: Response
       const target = sent.get(key)?.target
       if (target === undefined) continue
       sent.delete(key)
-      const error = responseError(p.errorCode, { api: 'ShareAcknowledge', brokerId: nodeId, brokerMessage: p.errorMessage, what: `${target.topic}-${target.partition}` })
+      const error = acknowledgeError(p.errorCode, target, nodeId, 'ShareAcknowledge', p.errorMessage)
       if (retry && retriesAck(error)) again = error!
       else bundle.settle(key, error)
     }

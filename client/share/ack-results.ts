@@ -1,5 +1,7 @@
-import type { KafkaError } from '../errors.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import { BrokerResponseError, type KafkaError } from '../errors.js'
 import type { AckSet } from './ack-outbox.js'
+import { LockExpiredError } from './share-errors.js'
 
 /** The outcome of acknowledgements for one partition, as commitSync and the commit callback report it. */
 export interface AcknowledgementResult {
@@ -9,7 +11,11 @@ export interface AcknowledgementResult {
   partition: number
   /** The offsets acknowledged, ascending. */
   offsets: bigint[]
-  /** `null` when the broker applied them; otherwise why not (e.g. INVALID_RECORD_STATE once the lock ran out). */
+  /**
+   * `null` when the broker applied them; otherwise why not. Acknowledgements made after the
+   * record's lock ran out report a {@link LockExpiredError} even when the broker answered
+   * success (Kafka 4.4 does once the records are archived): another member may have had them.
+   */
   error: KafkaError | null
 }
 
@@ -17,11 +23,25 @@ function ascending (a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-/** One result per partition of `set`; `errorOf(key)` gives each partition's error (null for success). */
+/**
+ * One result per partition of `set`; `errorOf(key)` gives each partition's error (null for
+ * success). Offsets acknowledged after their lock ran out get a result of their own with a
+ * {@link LockExpiredError}, unless the acknowledgement failed for another reason.
+ */
 export function resultsFor (set: AckSet, errorOf: (key: string) => KafkaError | null): AcknowledgementResult[] {
   const out: AcknowledgementResult[] = []
   for (const [key, { target, acks }] of set) {
-    out.push({ topic: target.topic, partition: target.partition, offsets: [...acks.offsets()].sort(ascending), error: errorOf(key) })
+    const offsets = [...acks.offsets()].sort(ascending)
+    const error = errorOf(key)
+    const late = acks.lateOffsets
+    if (late === undefined || (error !== null && !(error instanceof BrokerResponseError && error.code === ErrorCode.INVALID_RECORD_STATE))) {
+      out.push({ topic: target.topic, partition: target.partition, offsets, error })
+      continue
+    }
+    const onTime = offsets.filter(o => !late.has(o))
+    const expired = offsets.filter(o => late.has(o))
+    if (onTime.length > 0) out.push({ topic: target.topic, partition: target.partition, offsets: onTime, error })
+    out.push({ topic: target.topic, partition: target.partition, offsets: expired, error: new LockExpiredError(target.topic, target.partition, expired, 'late', error) })
   }
   return out
 }

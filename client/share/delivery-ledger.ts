@@ -1,15 +1,13 @@
-import { ErrorCode } from '../../protocol/error-codes.js'
-import { BrokerResponseError } from '../errors.js'
 import type { AcknowledgementResult } from './ack-results.js'
 import { RENEW } from './acknowledge-type.js'
 import { HeldRecords } from './held-records.js'
-import { InvalidAcknowledgementError } from './share-errors.js'
+import { InvalidAcknowledgementError, LockExpiredError } from './share-errors.js'
 import type { Delivery, RecordRef, ShareRecord } from './share-record.js'
 
 /**
  * What the application has been handed and not settled, and what an acknowledge call means
- * for it: which delivery it settles, whether it is too late, which batch implicit mode
- * accepts next. No I/O: the consumer sends what this decides.
+ * for it: which delivery it settles, which batch implicit mode accepts next. No I/O: the
+ * fetcher decides whether an acknowledgement can still be sent, and sends it.
  */
 export class DeliveryLedger {
   private readonly held = new HeldRecords()
@@ -26,42 +24,42 @@ export class DeliveryLedger {
   }
 
   /**
-   * Implicit mode: settles the batch handed out last and returns what to ACCEPT (deliveries
-   * superseded by a redelivery are settled without an ack: it would settle the new one).
+   * Implicit mode: settles the batch handed out last and returns what to ACCEPT: every
+   * delivery of it still held, including those whose lock ran out and that came back (the
+   * fetcher refuses those, so that the application learns the accept did not take effect).
    */
   takeImplicitAccepts (): Delivery[] {
-    const accept = this.lastBatch.filter(d => this.held.settle(d) && !d.superseded)
+    const accept = this.lastBatch.filter(d => this.held.settle(d))
     this.lastBatch = []
     return accept
   }
 
   /**
-   * The delivery an application acknowledgement settles (held no longer, unless it is a
-   * RENEW), or the result to report when it cannot be sent: `refusal` says why (the leader
-   * moved, the session ended: the delivery is settled, the broker has let go of the record),
-   * else it comes too late (the lock ran out and the broker delivered the record to us again).
-   * Throws {@link InvalidAcknowledgementError} for a record that is not held (never delivered
-   * here, already settled, or forgotten long after expiry).
+   * The held delivery an application acknowledgement names, or the result to report when the
+   * record object is an older delivery of the record than the one held (its lock ran out and
+   * the broker delivered it again). Throws {@link InvalidAcknowledgementError} for a record
+   * that is not held (never delivered here, already settled, or forgotten long after expiry).
    */
-  resolve (record: ShareRecord | RecordRef, typeId: number, refusal: (delivery: Delivery) => AcknowledgementResult | undefined = () => undefined): Delivery | AcknowledgementResult {
+  find (record: ShareRecord | RecordRef): Delivery | AcknowledgementResult {
     const { topic, partition, offset } = record
     const delivery = this.held.find(topic, partition, offset)
     if (delivery === undefined) {
       throw new InvalidAcknowledgementError(`${topic}-${partition} offset ${offset} is not held by this consumer: not delivered to it, already settled, or its lock ran out long ago`)
     }
     if ('deliveryCount' in record && record !== delivery.record) {
-      return { topic, partition, offsets: [offset], error: supersededError(topic, partition) }
+      return { topic, partition, offsets: [offset], error: new LockExpiredError(topic, partition, [offset], 'redelivered') }
     }
-    // Before the superseded check: a new leader redelivers the records of a moved partition at once.
-    const refused = refusal(delivery)
-    if (refused !== undefined) {
-      this.held.settle(delivery)
-      return refused
-    }
-    if (delivery.superseded) return { topic, partition, offsets: [offset], error: supersededError(topic, partition) }
-    if (typeId === RENEW) delivery.renewing = true
-    else this.held.settle(delivery)
     return delivery
+  }
+
+  /**
+   * Records what an acknowledgement did to `delivery`: a RENEW that was queued keeps it held
+   * (until its result moves the lock deadline); anything else, or a refused one (the broker
+   * has let go of the record), settles it.
+   */
+  settle (delivery: Delivery, typeId: number, refused: boolean): void {
+    if (typeId === RENEW && !refused) delivery.renewing = true
+    else this.held.settle(delivery)
   }
 
   /** New deliveries arrived: a held delivery of the same record has lost its lock. */
@@ -95,7 +93,3 @@ export class DeliveryLedger {
   }
 }
 
-function supersededError (topic: string, partition: number): BrokerResponseError {
-  return new BrokerResponseError(`INVALID_RECORD_STATE (${ErrorCode.INVALID_RECORD_STATE}): the lock on this delivery of ${topic}-${partition} ran out and the record was delivered again; acknowledge the newer delivery`,
-    ErrorCode.INVALID_RECORD_STATE, 'INVALID_RECORD_STATE', false, null, { api: 'ShareAcknowledge' })
-}

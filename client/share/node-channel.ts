@@ -45,14 +45,16 @@ export interface ChannelFacts {
  * Where acknowledgements travel. They ride on the next ShareFetch to the node that delivered
  * the records when that fetch goes now. They go alone in a ShareAcknowledge when they cannot
  * wait: a RENEW (a renewing ShareFetch may not fetch, so it would stall fetching), a commit,
- * no fetch coming to this node (its partitions moved away), or they have waited
- * `flushDelayMs` (records of this node are still buffered, so its next fetch is not due).
+ * no fetch coming to this node (its partitions moved away: after `lingerMs`, so that acks
+ * arriving close together share a request), or they have waited `flushDelayMs` (records of
+ * this node are still buffered, so its next fetch is not due).
  * A new session (epoch 0) carries no acks (KAFKA-18198); the caller fails stale ones.
  */
-export function nextAction (f: ChannelFacts, now: number, flushDelayMs: number): ChannelAction {
+export function nextAction (f: ChannelFacts, now: number, flushDelayMs: number, lingerMs = 0): ChannelAction {
   if (f.busy || now < f.retryAt) return 'idle'
   if (f.sessionIsNew) return f.fetchAllowed && f.wantedCount > 0 ? 'fetch' : 'idle'
-  if (f.hasAcks && (f.hasRenew || f.flushRequested || f.wantedCount === 0 || now - f.acksSince >= flushDelayMs)) return 'acknowledge'
+  const waited = now - f.acksSince
+  if (f.hasAcks && (f.hasRenew || f.flushRequested || (f.wantedCount === 0 && waited >= lingerMs) || waited >= flushDelayMs)) return 'acknowledge'
   // Every partition moved away and nothing of this node is held: end the session (as Java's
   // isSessionCloseCandidate). Not sooner: a new session would orphan acks of held records.
   if (f.wantedCount === 0 && !f.hasAcks && !f.holdsRecords) return 'close'
@@ -78,15 +80,17 @@ export class NodeChannel {
   inFlightAcks: AckBundle | undefined
   /** A request is in flight. */
   busy = false
-  /** The request in flight fetches records. */
-  fetching = false
+  /** Records the fetch in flight may acquire (its MaxRecords); 0 when no fetch is in flight. */
+  asking = 0
+  /** Epoch ms the last fetch started. */
+  lastFetchAt = 0
   /** Epoch ms when the oldest acknowledgement in the outbox was queued. */
   acksSince = 0
   /** Backoff: nothing is sent before this (epoch ms). */
   retryAt = 0
   /** Consecutive failures, for the backoff. */
   failures = 0
-  /** An empty prefetch (no poll waiting) paces the next one: none before this (epoch ms) unless a poll waits. */
+  /** An empty fetch that did not wait at the broker paces the next one: none before this (epoch ms); see planFetches. */
   idleUntil = 0
   /** Send the outbox now (commit). */
   flushRequested = false
@@ -101,10 +105,10 @@ export class NodeChannel {
     this.session = new ShareSession(nodeId)
   }
 
-  /** Queues an acknowledgement here; false when ignored (a RENEW after a terminal type). */
-  queueAck (target: TopicIdPartition, offset: bigint, typeId: number, now: number): boolean {
+  /** Queues an acknowledgement here (`late`: made after the record's lock ran out); false when ignored (a RENEW after a terminal type). */
+  queueAck (target: TopicIdPartition, offset: bigint, typeId: number, now: number, late = false): boolean {
     if (this.outbox.isEmpty) this.acksSince = now
-    return this.outbox.add(target, offset, typeId)
+    return this.outbox.add(target, offset, typeId, late)
   }
 
   /** A claim on the acks now in the outbox: the bundle that takes them, and their results once sent (or failed). */

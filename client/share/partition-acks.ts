@@ -28,6 +28,8 @@ function compare (a: bigint, b: bigint): number {
 export class PartitionAcks {
   private readonly types = new Map<bigint, number>()
   private renews = 0
+  /** Offsets acknowledged after their lock ran out (rare: allocated on first use). */
+  private late: Set<bigint> | undefined
 
   /** Number of offsets. */
   get size (): number {
@@ -39,14 +41,20 @@ export class PartitionAcks {
     return this.renews > 0
   }
 
-  /** Records `typeId` for `offset`; false when ignored (a RENEW after a terminal type). */
-  set (offset: bigint, typeId: number): boolean {
+  /** Records `typeId` for `offset` (`late`: made after the record's lock ran out); false when ignored (a RENEW after a terminal type). */
+  set (offset: bigint, typeId: number, late = false): boolean {
     const previous = this.types.get(offset)
     if (previous !== undefined && typeId === RENEW && isTerminal(previous)) return false
     if (previous === RENEW) this.renews--
     if (typeId === RENEW) this.renews++
     this.types.set(offset, typeId)
+    if (late) (this.late ??= new Set()).add(offset)
     return true
+  }
+
+  /** The offsets acknowledged after their lock ran out, if any. */
+  get lateOffsets (): ReadonlySet<bigint> | undefined {
+    return this.late
   }
 
   /** The type recorded for `offset`. */
@@ -56,7 +64,7 @@ export class PartitionAcks {
 
   /** Adds every acknowledgement of `other` (same precedence rules as {@link set}). */
   merge (other: PartitionAcks): this {
-    for (const [offset, type] of other.types) this.set(offset, type)
+    for (const [offset, type] of other.types) this.set(offset, type, other.late?.has(offset) === true)
     return this
   }
 

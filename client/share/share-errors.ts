@@ -60,12 +60,14 @@ export class ShareSessionLostError extends KafkaError {
 }
 
 /**
- * NOT_LEADER_OR_FOLLOWER, found by the client: the partition's leadership moved away from the
- * broker that delivered the record, so its acknowledgement is not sent (the old leader has
- * dropped the records with the partition; the new leader delivers them again). Java's client
- * reports the same code in this case. An acknowledgement that reaches the old leader before the
- * client learns of the move gets the broker's own answer instead: UNKNOWN_TOPIC_OR_PARTITION
- * on Kafka 4.4, which forgets the share partition with the leadership.
+ * NOT_LEADER_OR_FOLLOWER (or FENCED_LEADER_EPOCH): the partition's leadership moved away from
+ * the broker that delivered the record, so its acknowledgement cannot take effect (the old
+ * leader dropped the records with the partition; the new leader delivers them again). Found
+ * by the client, which then does not send the acknowledgement (Java's client reports the same
+ * code in this case), or answered by the broker; either way this class. An acknowledgement
+ * that reaches the old leader before anyone learns of the move gets the broker's own answer
+ * instead: UNKNOWN_TOPIC_OR_PARTITION on Kafka 4.4, which forgets the share partition with the
+ * leadership.
  */
 export class LeaderMovedError extends BrokerResponseError {
   override name = 'LeaderMovedError'
@@ -74,11 +76,58 @@ export class LeaderMovedError extends BrokerResponseError {
    * @param brokerId the broker that delivered the record and leads the partition no longer
    * @param topic topic name
    * @param partition partition index
+   * @param answered the broker's answer, when it said so itself (else the client found out)
    */
-  constructor (brokerId: number, topic: string, partition: number) {
+  constructor (brokerId: number, topic: string, partition: number, answered?: { code: number, brokerMessage: string | null }) {
+    const code = answered?.code ?? ErrorCode.NOT_LEADER_OR_FOLLOWER
+    const errorName = code === ErrorCode.FENCED_LEADER_EPOCH ? 'FENCED_LEADER_EPOCH' : 'NOT_LEADER_OR_FOLLOWER'
     // Not retriable: acknowledging again cannot succeed; the record comes back from the new leader.
-    super(`NOT_LEADER_OR_FOLLOWER (${ErrorCode.NOT_LEADER_OR_FOLLOWER}): broker ${brokerId}, which delivered this record of ${topic}-${partition}, leads that partition no longer; ` +
-      'the acknowledgement was not sent, and the new leader delivers the record again', ErrorCode.NOT_LEADER_OR_FOLLOWER, 'NOT_LEADER_OR_FOLLOWER', false, null, { brokerId, api: 'ShareAcknowledge' })
+    super(`${errorName} (${code}): broker ${brokerId}, which delivered this record of ${topic}-${partition}, leads that partition no longer; ` +
+      `${answered === undefined ? 'the acknowledgement was not sent' : 'it refused the acknowledgement'}, and the new leader delivers the record again`,
+    code, errorName, false, answered?.brokerMessage ?? null, { brokerId, api: 'ShareAcknowledge' })
+  }
+}
+
+/**
+ * The acquisition lock on a record ran out before its acknowledgement took effect, so this
+ * member's settling of it cannot be trusted: the broker may have delivered the record to
+ * another member (or to this one again), which may process it too. INVALID_RECORD_STATE, as
+ * the broker reports for an acknowledgement of a record that is no longer acquired.
+ * - `redelivered`: the broker delivered the record to this consumer again before it was
+ *   acknowledged; the acknowledgement was not sent (it would settle the new delivery).
+ *   Acknowledge the newer delivery instead.
+ * - `late`: acknowledged after its lock deadline; it was sent, and whatever the broker answered
+ *   (Kafka 4.4 answers success once the records are archived) it may not have taken effect.
+ * Renew long jobs (`renew`) or raise the group's `share.record.lock.duration.ms`.
+ */
+export class LockExpiredError extends BrokerResponseError {
+  override name = 'LockExpiredError'
+
+  /**
+   * @param topic topic name
+   * @param partition partition index
+   * @param offsets the offsets concerned
+   * @param how `redelivered` or `late` (see the class)
+   * @param brokerAnswer what the broker answered a late acknowledgement (`null`: success)
+   */
+  constructor (topic: string, partition: number, readonly offsets: readonly bigint[], readonly how: 'redelivered' | 'late', brokerAnswer: KafkaError | null = null) {
+    const which = `${topic}-${partition} offset${offsets.length === 1 ? '' : 's'} ${offsets.join(',')}`
+    super(how === 'redelivered'
+      ? `INVALID_RECORD_STATE (${ErrorCode.INVALID_RECORD_STATE}): the acquisition lock on this delivery of ${which} ran out and the broker delivered the record again; ` +
+        'the acknowledgement was not sent: acknowledge the newer delivery'
+      : `INVALID_RECORD_STATE (${ErrorCode.INVALID_RECORD_STATE}): ${which} ${offsets.length === 1 ? 'was' : 'were'} acknowledged after the acquisition lock ran out ` +
+        `(the broker answered ${brokerAnswer === null ? 'success' : brokerAnswer.message}); another member may have received and processed ${offsets.length === 1 ? 'it' : 'them'}. ` +
+        'Renew long jobs or raise share.record.lock.duration.ms',
+    ErrorCode.INVALID_RECORD_STATE, 'INVALID_RECORD_STATE', false, null, { api: 'ShareAcknowledge', cause: brokerAnswer ?? undefined })
+  }
+}
+
+/** `poll()` on a consumer that is not subscribed to any topic (Java: IllegalStateException). Call `subscribe()` first. */
+export class NotSubscribedError extends KafkaError {
+  override name = 'NotSubscribedError'
+
+  constructor () {
+    super('poll() was called without a subscription (never subscribed, unsubscribe(), or subscribe([])); call subscribe([topic, ...]) first', false)
   }
 }
 

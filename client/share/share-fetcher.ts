@@ -8,24 +8,40 @@ import type { LeaderHintResponse } from '../cluster.js'
 import { KafkaError, RequestTimeoutError, UnsupportedApiVersionError, responseError } from '../errors.js'
 import { partitionKey, setHasRenew, type AckSet, type TopicIdPartition } from './ack-outbox.js'
 import { resultsFor, type AcknowledgementResult } from './ack-results.js'
-import { ACK_ROUTING_ERRORS, settleAcknowledgeResponse, unansweredError } from './ack-response.js'
+import { ACK_ROUTING_ERRORS, acknowledgeError, settleAcknowledgeResponse, unansweredError } from './ack-response.js'
 import { FetchBuffer } from './fetch-buffer.js'
-import { fetchAllowed, fetchLimits, type FetchPolicy } from './fetch-policy.js'
+import { planFetches, type FetchCandidate, type FetchPolicy } from './fetch-policy.js'
 import type { AckBundle } from './ack-bundle.js'
 import { nextAction, NodeChannel, routeChannels } from './node-channel.js'
 import type { Logger } from './logger.js'
-import { LeaderMovedError, ShareGroupsUnavailableError } from './share-errors.js'
+import { LeaderMovedError, LockExpiredError, ShareGroupsUnavailableError } from './share-errors.js'
+import { assertShareGroups } from './share-groups-available.js'
 import type { Delivery } from './share-record.js'
 import type { PartitionAssembler, ShareFetchPartition } from './assemble-deliveries.js'
 import type { FetchLimits } from './share-session.js'
 
 /** The part of a connection the fetcher uses. */
-export type FetchConnection = Pick<Connection, 'id' | 'send' | 'onClose' | 'versionFor'>
+export type FetchConnection = Pick<Connection, 'id' | 'send' | 'onClose' | 'versionFor' | 'supports' | 'finalizedFeatures' | 'nodeId'>
+
+/** Where the fetcher gets its connections: the cluster's `fetch` connection to each leader. */
+export interface FetchConnections {
+  /** The connection to broker `nodeId` for `purpose`, opened if needed. */
+  connection: (nodeId: number, purpose: 'fetch') => Promise<FetchConnection>
+}
+
+/**
+ * Acknowledgements that nothing else sends wait this long for company before a request goes
+ * for them alone (a steady trickle of acks then costs one request per this interval, not one
+ * each). Bounded by the flush delay, which is bounded by the lock.
+ */
+const ACK_LINGER_MS = 50
 
 /** What the fetcher tells the consumer. */
 export interface ShareFetcherEvents {
-  /** Records were buffered. */
+  /** Records were buffered (they may supersede deliveries the application holds). */
   records: (deliveries: readonly Delivery[]) => void
+  /** A waiting poll can take records now (see {@link ShareFetcher.ready}). */
+  ready: () => void
   /** Acknowledgements completed (successfully or not). */
   results: (results: AcknowledgementResult[]) => void
   /** A partition answered with an error (leader moved, unknown topic, authorization...). */
@@ -48,12 +64,14 @@ export interface ShareFetcherOptions {
   memberId: string
   /** Fetch limits. */
   limits: FetchLimits
+  /** `record_limit` acquire mode (see {@link planFetches}). */
+  recordLimit: boolean
   /** Time allowed for a request (a ShareFetch gets its MaxWaitMs on top). */
   requestTimeoutMs: number
   /** Backoff after a failed request to a node. */
   retryBackoff: BackoffOptions
-  /** The fetch connection to a node (the pool's `fetch` purpose). */
-  connect: (nodeId: number) => Promise<FetchConnection>
+  /** Connections to the leaders (checked to serve share groups before first use). */
+  cluster: FetchConnections
   /** Record assembly. */
   assemble: PartitionAssembler
   /** Notifications. */
@@ -72,10 +90,8 @@ export interface ShareFetcherOptions {
  * the pool's `fetch` connection to that leader. See {@link nextAction} for where acks travel.
  */
 export class ShareFetcher {
-  /** Fetched records not yet handed out. */
-  readonly buffer = new FetchBuffer()
-  /** Fetch policy, set by the consumer. */
-  readonly policy: FetchPolicy
+  private readonly buffer = new FetchBuffer()
+  private readonly policy: FetchPolicy
   private readonly channels = new Map<number, NodeChannel>()
   private readonly requests = new Set<Promise<void>>()
   private readonly now: () => number
@@ -83,12 +99,66 @@ export class ShareFetcher {
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
   private closed = false
+  private stopped = false
   private pumpScheduled = false
 
   /** @param options see {@link ShareFetcherOptions} */
   constructor (private readonly options: ShareFetcherOptions) {
     this.now = options.now ?? Date.now
-    this.policy = { enabled: false, recordLimit: false, pollWaiting: false, pollLimit: options.limits.maxRecords, pollDeadline: 0 }
+    this.policy = { enabled: false, recordLimit: options.recordLimit, pollWaiting: false, pollLimit: options.limits.maxRecords, pollDeadline: 0 }
+  }
+
+  /**
+   * A poll waits for at most `limit` records until `deadline` (epoch ms): fetching is on from
+   * now, and fetches for the poll may go (and wait at the broker no longer than the poll).
+   */
+  awaitRecords (limit: number, deadline: number): void {
+    if (this.closed || this.stopped) return
+    this.policy.enabled = true
+    this.policy.pollWaiting = true
+    this.policy.pollLimit = limit
+    this.policy.pollDeadline = deadline
+    this.pump()
+  }
+
+  /** The poll stopped waiting (it returns, timed out, or was woken up). */
+  stopWaiting (): void {
+    this.policy.pollWaiting = false
+  }
+
+  /**
+   * True when a waiting poll should take what is buffered now. In `record_limit` mode, not
+   * while a fetch for the poll is still in flight: it answers soon (see {@link planFetches})
+   * and the poll takes its records too, so none of them waits in the buffer after the poll.
+   */
+  get ready (): boolean {
+    if (this.buffer.size === 0) return false
+    if (!this.policy.recordLimit) return true
+    for (const c of this.channels.values()) if (c.asking > 0) return false
+    return true
+  }
+
+  /** Records fetched and not handed out yet. */
+  get buffered (): number {
+    return this.buffer.size
+  }
+
+  /**
+   * Hands out up to `max` buffered records, leaders in turn; records whose lock ran out while
+   * buffered are dropped (someone else may hold them now). The poll stops waiting.
+   */
+  take (max: number): Delivery[] {
+    this.policy.pollWaiting = false
+    const { records, expired } = this.buffer.take(max, this.now())
+    if (expired > 0) this.options.logger.debug(`dropped ${expired} buffered records whose lock ran out before poll()`)
+    if (records.length > 0 || expired > 0) this.pump()
+    return records
+  }
+
+  /** Fetches no more (the consumer failed); acknowledgements still go. */
+  stopFetching (): void {
+    this.stopped = true
+    this.policy.enabled = false
   }
 
   /** How long acks may wait for a ShareFetch to ride on: a quarter of the lock, at most a second. */
@@ -111,20 +181,22 @@ export class ShareFetcher {
     this.pump()
   }
 
-  /** Why an acknowledgement of `delivery` cannot be sent, as its result; `undefined` when it can (see {@link NodeChannel.refusal}). */
-  refusal (delivery: Delivery): AcknowledgementResult | undefined {
-    return this.channels.get(delivery.nodeId)?.refusal(delivery)
-  }
-
   /**
-   * Queues an acknowledgement for a delivered record, to the node that delivered it. When it
-   * cannot be sent ({@link refusal}), its result is returned at once. Returns `undefined`
-   * when queued (or ignored: a RENEW after a terminal ack).
+   * Queues an acknowledgement for a delivered record, to the node that delivered it, or
+   * returns at once the result of one that cannot be sent: the partition's leader moved or the
+   * session that delivered it ended ({@link NodeChannel.refusal}), or its lock ran out and the
+   * record was delivered again ({@link LockExpiredError}). An acknowledgement made after the
+   * record's lock ran out is still sent, and its result says so whatever the broker answers.
+   * Returns `undefined` when queued (or ignored: a RENEW after a terminal ack).
    */
   acknowledge (delivery: Delivery, typeId: number): AcknowledgementResult | undefined {
-    const refused = this.refusal(delivery)
+    const { topic, partition, offset, lockDeadline } = delivery.record
+    const c = this.channel(delivery.nodeId)
+    const refused = c.refusal(delivery)
     if (refused !== undefined) return refused
-    this.channel(delivery.nodeId).queueAck(delivery.target, delivery.record.offset, typeId, this.now())
+    if (delivery.superseded) return { topic, partition, offsets: [offset], error: new LockExpiredError(topic, partition, [offset], 'redelivered') }
+    const now = this.now()
+    c.queueAck(delivery.target, offset, typeId, now, lockDeadline <= now)
     return undefined
   }
 
@@ -176,6 +248,7 @@ export class ShareFetcher {
    */
   async close (): Promise<AcknowledgementResult[]> {
     this.policy.enabled = false
+    this.policy.pollWaiting = false
     this.closed = true
     this.clearTimer()
     while (this.requests.size > 0) await Promise.allSettled([...this.requests])
@@ -185,23 +258,44 @@ export class ShareFetcher {
     return results.flat()
   }
 
+  /** Acknowledgements that nothing else sends wait this long for company; see {@link ACK_LINGER_MS}. */
+  private get lingerMs (): number {
+    return Math.min(ACK_LINGER_MS, this.flushDelayMs)
+  }
+
   /** Starts whatever each node should do now. */
   pump (): void {
     if (this.closed) return
     const now = this.now()
+    const linger = this.lingerMs
+    const plan = planFetches(this.policy, this.options.limits, [...this.channels.values()].map(c => this.candidate(c, now, linger)), now)
     let wake = Infinity
     for (const c of this.channels.values()) {
       const holds = this.buffer.sizeOf(c.nodeId) > 0 || this.options.heldFrom(c.nodeId) > 0
-      const action = nextAction(c.facts(fetchAllowed(this.policy, c, this.buffer, this.channels.values(), now), holds), now, this.flushDelayMs)
-      if (action === 'fetch') void this.track(this.fetch(c))
+      const limits = plan.get(c.nodeId)
+      const action = nextAction(c.facts(limits !== undefined, holds), now, this.flushDelayMs, linger)
+      if (action === 'fetch') void this.track(this.fetch(c, limits!))
       else if (action === 'acknowledge' || action === 'close') void this.track(this.acknowledge0(c, action === 'close'))
       else if (!c.busy) {
         if (c.retryAt > now) wake = Math.min(wake, c.retryAt)
         if (c.idleUntil > now) wake = Math.min(wake, c.idleUntil)
-        if (!c.outbox.isEmpty) wake = Math.min(wake, Math.max(c.acksSince + this.flushDelayMs, c.retryAt))
+        if (!c.outbox.isEmpty) wake = Math.min(wake, Math.max(c.acksSince + linger, c.retryAt))
       }
     }
     this.wakeAt(wake)
+  }
+
+  private candidate (c: NodeChannel, now: number, linger: number): FetchCandidate {
+    return {
+      nodeId: c.nodeId,
+      wanted: c.wanted.length > 0,
+      busy: c.busy || now < c.retryAt,
+      asking: c.asking,
+      buffered: this.buffer.sizeOf(c.nodeId),
+      idleUntil: c.idleUntil,
+      hasAcks: !c.outbox.isEmpty && now - c.acksSince >= linger,
+      lastFetchAt: c.lastFetchAt
+    }
   }
 
   private channel (nodeId: number): NodeChannel {
@@ -222,8 +316,9 @@ export class ShareFetcher {
 
   /** The node's fetch connection; a different connection than the session's means the session is gone. */
   private async connection (c: NodeChannel): Promise<FetchConnection> {
-    const conn = await this.options.connect(c.nodeId)
+    const conn = await this.options.cluster.connection(c.nodeId, 'fetch')
     if (conn.id !== c.connectionId) {
+      assertShareGroups(conn)
       if (!c.session.isNew) this.resetSession(c, 'the connection was replaced')
       c.connectionId = conn.id
       conn.onClose(error => {
@@ -237,9 +332,10 @@ export class ShareFetcher {
     return conn
   }
 
-  private async fetch (c: NodeChannel): Promise<void> {
+  private async fetch (c: NodeChannel, limits: FetchLimits): Promise<void> {
     c.busy = true
-    c.fetching = true
+    c.asking = limits.maxRecords
+    c.lastFetchAt = this.now()
     let bundle: AckBundle | undefined
     const generation = c.session.generation
     try {
@@ -248,9 +344,8 @@ export class ShareFetcher {
       const requested = new Map<string, TopicIdPartition>()
       for (const p of c.wanted) requested.set(partitionKey(p.topicId, p.partition), p)
       for (const [key, { target }] of bundle?.set ?? []) requested.set(key, target)
-      const prefetch = !this.policy.pollWaiting
-      const built = c.session.buildFetch({ groupId: this.options.groupId, memberId: this.options.memberId, limits: fetchLimits(this.policy, this.options.limits, this.now()) }, c.wanted, bundle?.set ?? new Map())
-      c.fetching = built.fetches
+      const built = c.session.buildFetch({ groupId: this.options.groupId, memberId: this.options.memberId, limits }, c.wanted, bundle?.set ?? new Map())
+      if (!built.fetches) c.asking = 0
       c.inFlightAcks = bundle
       const sentGeneration = c.session.generation
       let response: ResponseOf<typeof ShareFetch>
@@ -261,13 +356,16 @@ export class ShareFetcher {
         return
       }
       const delivered = this.onFetchResponse(c, response, bundle, requested, sentGeneration)
-      c.idleUntil = prefetch && built.fetches && delivered === 0 ? this.now() + this.options.limits.maxWaitMs : 0
+      // A fetch that did not wait at the broker and found nothing: the next waits here instead.
+      c.idleUntil = built.fetches && built.body.maxWaitMs === 0 && delivered === 0 ? this.now() + this.options.limits.maxWaitMs : 0
     } catch (err) {
       this.requestFailed(c, generation, bundle, err)
     } finally {
       c.busy = false
-      c.fetching = false
+      const asked = c.asking
+      c.asking = 0
       c.inFlightAcks = undefined
+      if (asked > 0 && this.ready) this.options.events.ready()
       this.pump()
     }
   }
@@ -288,7 +386,7 @@ export class ShareFetcher {
         const target = requested.get(key)
         if (target === undefined) continue
         if (bundle?.set.has(key) === true) {
-          ackErrors.set(key, responseError(p.acknowledgeErrorCode, { api: 'ShareFetch', brokerId: c.nodeId, brokerMessage: p.acknowledgeErrorMessage, what: `${target.topic}-${target.partition}` }))
+          ackErrors.set(key, acknowledgeError(p.acknowledgeErrorCode, target, c.nodeId, 'ShareFetch', p.acknowledgeErrorMessage))
           // A fetch error already reports the partition; an ack-only partition can only tell here.
           if (ACK_ROUTING_ERRORS.has(p.acknowledgeErrorCode) && p.errorCode === ErrorCode.NONE) moved.push({ topicId: topic.topicId, partitions: [{ partitionIndex: p.partitionIndex, errorCode: p.acknowledgeErrorCode, currentLeader: p.currentLeader }] })
         }

@@ -1,4 +1,5 @@
 import type { BackoffOptions } from '../../client/backoff.js'
+import { isTopicName } from '../../client/topic-name.js'
 import type { ShareConsumerSettings } from '../client-ports.js'
 import { BaseConsumer } from '../consumer/base-consumer.js'
 import type { Deserializer } from '../consumer/deserializers.js'
@@ -64,13 +65,6 @@ export class ShareTopic implements TopicRoute {
   get virtualPartitions (): VirtualPartitionsOptions | undefined {
     return this.settings.virtualPartitions
   }
-}
-
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/
-
-/** True for a legal Kafka topic name. */
-export function isTopicName (name: unknown): name is string {
-  return typeof name === 'string' && TOPIC_NAME.test(name) && name !== '.' && name !== '..'
 }
 
 /**

@@ -51,7 +51,7 @@ t.test('no acknowledgement: the record returns once the lock runs out', async t 
   consumer.acknowledge(again!, 'accept')
   const results = await consumer.commitSync()
   t.same(results.map(r => r.error?.message.slice(0, 20) ?? null), ['INVALID_RECORD_STATE'], 'the merged result reports the stale ack')
-  t.same(stale, ['BrokerResponseError', undefined], 'stale delivery failed, current delivery accepted')
+  t.same(stale, ['LockExpiredError', undefined], 'stale delivery failed (its lock ran out), current delivery accepted')
 })
 
 t.test('renew keeps a record past the lock duration; another member never gets it', async t => {

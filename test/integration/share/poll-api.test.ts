@@ -1,6 +1,6 @@
 import t from 'tap'
 import { testBootstrap } from '../../harness/index.js'
-import { ConsumerClosedError, InvalidAcknowledgementError, ShareConsumer, WakeupError } from '../../../index.js'
+import { ConsumerClosedError, InvalidAcknowledgementError, InvalidTopicError, NotSubscribedError, ShareConsumer, WakeupError } from '../../../index.js'
 import { pollUntil, shareFixture, subscribedConsumer } from '../../helpers/share-setup.js'
 
 t.test('wakeup() rejects a pending poll at once, or the next one', async t => {
@@ -61,4 +61,24 @@ t.test('record_limit: at most maxPollRecords acquired at a time; the rest stays 
   const theirs = await pollUntil(other, all => all.length >= 20 - mine.length, 30_000)
   t.equal(theirs.length, 20 - mine.length, 'everything the strict consumer did not acquire went to the other member')
   t.notOk(theirs.some(r => mine.some(m => m.offset === r.offset)), 'nothing held twice')
+})
+
+t.test('subscription misuse is a typed error: poll() without a subscription, illegal topic names', async t => {
+  const f = await shareFixture(testBootstrap(), 'notsubscribed', 1, 0)
+  const consumer = new ShareConsumer({ bootstrapServers: f.bootstrap, groupId: f.groupId })
+  t.teardown(() => consumer.close())
+  await t.rejects(consumer.poll(100), NotSubscribedError, 'never subscribed')
+  consumer.subscribe([f.topic])
+  t.same(await consumer.poll(100), [], 'subscribed: polls normally')
+  consumer.unsubscribe()
+  await t.rejects(consumer.poll(100), NotSubscribedError, 'after unsubscribe()')
+  consumer.subscribe([f.topic])
+  consumer.subscribe([])
+  await t.rejects(consumer.poll(100), NotSubscribedError, 'after subscribe([])')
+  for (const bad of ['topic abc', 'x'.repeat(250), 'jobs/1', '', '.', '..', 'ünïcode']) {
+    t.throws(() => consumer.subscribe([f.topic, bad]), InvalidTopicError, `subscribe rejects ${JSON.stringify(bad.length > 20 ? `${bad.slice(0, 10)}… (${bad.length})` : bad)}`)
+  }
+  t.same(consumer.subscription, [], 'a rejected subscribe() changes nothing')
+  consumer.subscribe(['a.b_c-D9', 'x'.repeat(249)])
+  t.same(consumer.subscription, ['a.b_c-D9', 'x'.repeat(249)], 'legal names, up to 249 characters')
 })

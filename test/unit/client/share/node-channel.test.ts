@@ -34,6 +34,15 @@ t.test('acks go alone when they cannot wait', async t => {
   t.equal(decide({ hasAcks: true, fetchAllowed: false, acksSince: NOW - FLUSH + 1 }), 'idle', 'still within flushDelayMs')
 })
 
+t.test('acks that no fetch will carry linger briefly, so that acks arriving close together share a request', async t => {
+  const LINGER = 50
+  const lingering = (facts: Partial<ChannelFacts>): string => nextAction({ ...idle, ...facts }, NOW, FLUSH, LINGER)
+  t.equal(lingering({ hasAcks: true, wantedCount: 0, acksSince: NOW - LINGER + 1 }), 'idle', 'no fetch will come: they wait for company')
+  t.equal(lingering({ hasAcks: true, wantedCount: 0, acksSince: NOW - LINGER }), 'acknowledge', 'then go')
+  t.equal(lingering({ hasAcks: true, flushRequested: true, wantedCount: 0, acksSince: NOW }), 'acknowledge', 'a commit does not wait')
+  t.equal(lingering({ hasAcks: true, hasRenew: true, acksSince: NOW }), 'acknowledge', 'a renew does not wait')
+})
+
 t.test('no fetch when not allowed or nothing to fetch', async t => {
   t.equal(decide({ fetchAllowed: false }), 'idle')
   t.equal(decide({ wantedCount: 0, holdsRecords: true }), 'idle')

@@ -8,7 +8,7 @@ import { ConnectionError, RequestTimeoutError, type KafkaError } from '../../../
 import { ACCEPT, GAP, RELEASE, RENEW } from '../../../../client/share/acknowledge-type.js'
 import type { AcknowledgementResult } from '../../../../client/share/ack-results.js'
 import type { PartitionAssembler } from '../../../../client/share/assemble-deliveries.js'
-import { LeaderMovedError, ShareSessionLostError } from '../../../../client/share/share-errors.js'
+import { LeaderMovedError, LockExpiredError, ShareSessionLostError } from '../../../../client/share/share-errors.js'
 import { ShareFetcher, type FetchConnection } from '../../../../client/share/share-fetcher.js'
 import { SILENT_LOGGER } from '../../../../client/share/logger.js'
 import type { Delivery } from '../../../../client/share/share-record.js'
@@ -49,6 +49,13 @@ class FakeConnection {
 
   versionFor (api: ApiDefinition): number {
     return api.maxVersion
+  }
+
+  readonly nodeId = 1
+  readonly finalizedFeatures = new Map([['share.version', 1]])
+
+  supports (): boolean {
+    return true
   }
 
   close (): void {
@@ -147,13 +154,15 @@ function setup (options: { recordLimit?: boolean } = {}): Setup {
     limits: { maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, maxRecords: 500, batchSize: 500, shareAcquireMode: 0 },
     requestTimeoutMs: 30_000,
     retryBackoff: { initialMs: 1, maxMs: 1 },
-    connect: async () => conns[conns.length - 1]! as unknown as FetchConnection,
+    recordLimit: options.recordLimit === true,
+    cluster: { connection: async () => conns[conns.length - 1]! as unknown as FetchConnection },
     assemble,
     heldFrom: nodeId => held.get(nodeId) ?? 0,
     logger: SILENT_LOGGER,
     now: () => Date.now() + clock.offset,
     events: {
       records: () => {},
+      ready: () => {},
       results: r => results.push(...r),
       partitionError: () => {},
       error: e => errors.push(e),
@@ -162,8 +171,9 @@ function setup (options: { recordLimit?: boolean } = {}): Setup {
       nodeUnreachable: (nodeId, partitions) => unreachable.push({ nodeId, partitions: partitions.map(p => p.partition) })
     }
   })
-  fetcher.policy.enabled = true
-  fetcher.policy.recordLimit = options.recordLimit === true
+  // Fetching is on, as after a first poll; no poll waits.
+  fetcher.awaitRecords(500, 0)
+  fetcher.stopWaiting()
   return { fetcher, conns, results, errors, clock, hints, unreachable, held }
 }
 
@@ -185,9 +195,9 @@ t.test('epoch 0 opens the session without acks; acks then ride on the next fetch
   t.same(open.body.topics, [{ topicId: T, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }])
   open.resolve(fetchResponse([{ partition: 0, acquired: [10, 12] }]))
   await tick()
-  t.equal(fetcher.buffer.size, 3)
+  t.equal(fetcher.buffered, 3)
   t.equal(conn!.sent.length, 1, 'no prefetch while this node\'s records wait in the buffer')
-  const taken = fetcher.buffer.take(10, 0).records
+  const taken = fetcher.take(10)
   for (const d of taken) fetcher.acknowledge(d, ACCEPT)
   fetcher.pump()
   const next = await conn!.next()
@@ -204,7 +214,7 @@ t.test('epoch 0 opens the session without acks; acks then ride on the next fetch
 t.test('gaps are acknowledged automatically on the next request', async t => {
   const { fetcher, conns: [conn] } = setup()
   await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [98, 99] }]))
-  fetcher.buffer.take(10, 0)
+  fetcher.take(10)
   fetcher.pump()
   const next = await conn!.next()
   t.same(next.body.topics[0].partitions[0].acknowledgementBatches, [{ firstOffset: 99n, lastOffset: 99n, acknowledgeTypes: [GAP] }])
@@ -213,7 +223,7 @@ t.test('gaps are acknowledged automatically on the next request', async t => {
 t.test('acks that cannot ride on a fetch go alone once they waited flushDelayMs', async t => {
   const { fetcher, conns: [conn], clock } = setup()
   await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 9] }]))
-  const [first] = fetcher.buffer.take(1, 0).records // 9 records stay buffered: no fetch is due
+  const [first] = fetcher.take(1) // 9 records stay buffered: no fetch is due
   fetcher.acknowledge(first!, ACCEPT)
   fetcher.pump()
   await tick()
@@ -225,8 +235,8 @@ t.test('acks that cannot ride on a fetch go alone once they waited flushDelayMs'
 
 t.test('renew goes in a ShareAcknowledge with IsRenewAck at once; fetching continues after', async t => {
   const { fetcher, conns: [conn] } = setup()
-  await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 1] }]))
-  const [a, b] = fetcher.buffer.take(10, 0).records
+  await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 2] }]))
+  const [a, b] = fetcher.take(2) // one stays buffered: no fetch is due
   fetcher.acknowledge(a!, RENEW)
   fetcher.acknowledge(b!, ACCEPT)
   fetcher.pump()
@@ -234,13 +244,15 @@ t.test('renew goes in a ShareAcknowledge with IsRenewAck at once; fetching conti
   t.match(renew, { api: 'ShareAcknowledge', body: { isRenewAck: true } })
   t.same(renew.body.topics[0].partitions[0].acknowledgementBatches, [{ firstOffset: 0n, lastOffset: 1n, acknowledgeTypes: [RENEW, ACCEPT] }])
   renew.resolve(ackResponse([{ partition: 0 }]))
+  await tick()
+  fetcher.take(1)
   t.match(await conn!.next(), { api: 'ShareFetch', body: { shareSessionEpoch: 2, isRenewAck: false } })
 })
 
 t.test('a partition that moved away: its acks go to the node that delivered it, in topics and forgotten', async t => {
   const { fetcher, conns: [conn] } = setup()
   await open(fetcher, conn!, [P0, P1], fetchResponse([{ partition: 1, acquired: [5, 5] }]))
-  const [d] = fetcher.buffer.take(10, 0).records
+  const [d] = fetcher.take(10)
   fetcher.acknowledge(d!, RELEASE)
   fetcher.setPartitions(new Map([[1, [P0]], [2, []]])) // partition 1 now led elsewhere
   const next = await conn!.next()
@@ -249,23 +261,27 @@ t.test('a partition that moved away: its acks go to the node that delivered it, 
   t.same(next.body.forgottenTopicsData, [{ topicId: T, partitions: [1] }], 'forgotten: it leaves the session and acks without rejoining it')
 })
 
-t.test('node with no partitions left: acks go at once in a ShareAcknowledge', async t => {
+t.test('node with no partitions left: acks go in a ShareAcknowledge after a short linger, together', async t => {
   const { fetcher, conns: [conn] } = setup()
-  await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [5, 5] }]))
-  const [d] = fetcher.buffer.take(10, 0).records
+  await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [5, 7] }]))
+  const [d, e] = fetcher.take(2) // one stays buffered: no fetch is due
   fetcher.setPartitions(new Map())
   fetcher.acknowledge(d!, ACCEPT)
   fetcher.pump()
-  t.equal((await conn!.next()).api, 'ShareAcknowledge')
+  await tick()
+  t.equal(conn!.sent.length, 1, 'not at once')
+  fetcher.acknowledge(e!, ACCEPT)
+  const ack = await conn!.next()
+  t.equal(ack.api, 'ShareAcknowledge')
+  t.same(ack.body.topics[0].partitions[0].acknowledgementBatches, [{ firstOffset: 5n, lastOffset: 6n, acknowledgeTypes: [ACCEPT] }], 'both acks in one request')
 })
 
 t.test('session errors: in-flight acks fail as session lost, buffered records are dropped, next request is epoch 0 without acks', async t => {
   for (const code of [ErrorCode.SHARE_SESSION_NOT_FOUND, ErrorCode.INVALID_SHARE_SESSION_EPOCH, ErrorCode.SHARE_SESSION_LIMIT_REACHED]) {
     const { fetcher, conns: [conn], results } = setup()
     await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 3] }]))
-    const taken = fetcher.buffer.take(2, 0).records
+    const taken = fetcher.take(2)
     for (const d of taken) fetcher.acknowledge(d, ACCEPT)
-    fetcher.policy.enabled = true
     // Two records stay buffered; flush to force the acks out.
     const flushed = fetcher.flush(10_000)
     const ack = await conn!.next()
@@ -273,7 +289,7 @@ t.test('session errors: in-flight acks fail as session lost, buffered records ar
     const flushResults = await flushed
     t.type(flushResults[0]?.error, ShareSessionLostError, `code ${code}: acks reported as session lost`)
     t.equal(results.length, 1)
-    t.equal(fetcher.buffer.size, 0, 'records of the lost session are not handed out')
+    t.equal(fetcher.buffered, 0, 'records of the lost session are not handed out')
     const reopen = await conn!.next()
     t.equal(reopen.api, 'ShareFetch')
     t.equal(reopen.body.shareSessionEpoch, 0)
@@ -287,13 +303,13 @@ t.test('session errors: in-flight acks fail as session lost, buffered records ar
 t.test('a lost connection ends the session: queued acks fail, the next fetch (new connection) opens at epoch 0', async t => {
   const { fetcher, conns, results } = setup()
   await open(fetcher, conns[0]!, [P0], fetchResponse([{ partition: 0, acquired: [0, 3] }]))
-  const taken = fetcher.buffer.take(1, 0).records
+  const taken = fetcher.take(1)
   fetcher.acknowledge(taken[0]!, ACCEPT)
   conns.push(new FakeConnection(2))
   conns[0]!.close()
   await tick()
   t.type(results[0]?.error, ShareSessionLostError, 'the queued ack failed')
-  t.equal(fetcher.buffer.size, 0, 'buffered records dropped: the broker released them')
+  t.equal(fetcher.buffered, 0, 'buffered records dropped: the broker released them')
   fetcher.pump()
   const reopen = await conns[1]!.next()
   t.equal(reopen.body.shareSessionEpoch, 0)
@@ -302,7 +318,7 @@ t.test('a lost connection ends the session: queued acks fail, the next fetch (ne
 t.test('a request timeout resets the session (its effect is unknown) and fails its acks', async t => {
   const { fetcher, conns: [conn], results } = setup()
   await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 0] }]))
-  const [d] = fetcher.buffer.take(1, 0).records
+  const [d] = fetcher.take(1)
   fetcher.acknowledge(d!, ACCEPT)
   fetcher.pump()
   const carrying = await conn!.next()
@@ -316,7 +332,7 @@ t.test('a request timeout resets the session (its effect is unknown) and fails i
 t.test('other top-level errors keep the session (the epoch advances) and report the acks with that error', async t => {
   const { fetcher, conns: [conn], results, errors } = setup()
   await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 0] }]))
-  fetcher.acknowledge(fetcher.buffer.take(1, 0).records[0]!, ACCEPT)
+  fetcher.acknowledge(fetcher.take(1)[0]!, ACCEPT)
   fetcher.pump()
   ;(await conn!.next()).resolve(fetchResponse([], ErrorCode.GROUP_AUTHORIZATION_FAILED))
   const next = await conn!.next()
@@ -328,9 +344,9 @@ t.test('other top-level errors keep the session (the epoch advances) and report 
 t.test('flush: ShareAcknowledge now, results per partition; unanswered partitions time out', async t => {
   const { fetcher, conns: [conn] } = setup()
   await open(fetcher, conn!, [P0, P1], fetchResponse([{ partition: 0, acquired: [0, 1] }, { partition: 1, acquired: [0, 1] }]))
-  const taken = fetcher.buffer.take(10, 0).records
+  fetcher.stopFetching() // no fetch to ride on
+  const taken = fetcher.take(10)
   for (const d of taken) fetcher.acknowledge(d, ACCEPT)
-  fetcher.policy.enabled = false // no fetch to ride on
   const flushed = fetcher.flush(10_000)
   const ack = await conn!.next()
   t.equal(ack.api, 'ShareAcknowledge')
@@ -347,7 +363,7 @@ t.test('flush: ShareAcknowledge now, results per partition; unanswered partition
 t.test('close: ShareAcknowledge with epoch -1 carrying the waiting acks, after the request in flight', async t => {
   const { fetcher, conns: [conn] } = setup()
   await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 0] }]))
-  const [d] = fetcher.buffer.take(1, 0).records
+  const [d] = fetcher.take(1)
   fetcher.pump()
   const inFlight = await conn!.next() // the prefetch
   fetcher.acknowledge(d!, ACCEPT)
@@ -365,7 +381,7 @@ t.test('close: ShareAcknowledge with epoch -1 carrying the waiting acks, after t
 
 t.test('close: a session never opened sends nothing', async t => {
   const { fetcher, conns: [conn] } = setup()
-  fetcher.policy.enabled = false
+  fetcher.stopFetching()
   fetcher.setPartitions(new Map([[1, [P0]]]))
   t.same(await fetcher.close(), [])
   t.equal(conn!.sent.length, 0)
@@ -376,13 +392,10 @@ t.test('record_limit: fetch only for a waiting poll with nothing buffered', asyn
   fetcher.setPartitions(new Map([[1, [P0]]]))
   await tick()
   t.equal(conn!.sent.length, 0, 'no poll waiting: no fetch')
-  fetcher.policy.pollWaiting = true
-  fetcher.pump()
+  fetcher.awaitRecords(500, Date.now() + 10_000)
   ;(await conn!.next()).resolve(fetchResponse([{ partition: 0, acquired: [0, 0] }]))
   await tick()
-  fetcher.policy.pollWaiting = false
-  fetcher.buffer.take(1, 0)
-  fetcher.pump()
+  fetcher.take(1)
   await tick()
   t.equal(conn!.sent.length, 1, 'no prefetch in record_limit mode')
 })
@@ -390,29 +403,28 @@ t.test('record_limit: fetch only for a waiting poll with nothing buffered', asyn
 t.test('a partition that moved to another leader: acks for the old leader\'s deliveries are refused with NOT_LEADER_OR_FOLLOWER', async t => {
   const { fetcher, conns: [conn] } = setup()
   await open(fetcher, conn!, [P0, P1], fetchResponse([{ partition: 0, acquired: [0, 1] }, { partition: 1, acquired: [0, 0] }]))
-  const [a, b, c] = fetcher.buffer.take(10, 0).records
-  t.equal(fetcher.refusal(a!), undefined, 'nothing moved yet')
+  const [a, b, c] = fetcher.take(10)
   fetcher.setPartitions(new Map([[1, [P1]], [2, [P0]]])) // partition 0 is now led by node 2
   const refused = fetcher.acknowledge(a!, ACCEPT)
   t.type(refused?.error, LeaderMovedError)
   t.match(refused, { partition: 0, offsets: [a!.record.offset], error: { code: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorName: 'NOT_LEADER_OR_FOLLOWER', brokerId: 1, retriable: false } })
   t.equal(fetcher.acknowledge(c!, ACCEPT), undefined, 'partition 1 stays with node 1: queued')
   fetcher.setPartitions(new Map([[1, [P1]]])) // partition 0 no longer assigned: nothing new is known of its leader
-  t.type(fetcher.refusal(b!)?.error, LeaderMovedError, 'still moved')
+  t.type(fetcher.acknowledge(b!, RENEW)?.error, LeaderMovedError, 'still moved')
   fetcher.setPartitions(new Map([[1, [P0, P1]]])) // and back to node 1
-  t.equal(fetcher.refusal(b!), undefined, 'led by the delivering node again: acks go')
+  t.equal(fetcher.acknowledge(b!, ACCEPT), undefined, 'led by the delivering node again: acks go')
 })
 
 t.test('leader moved takes precedence over a lost session (as Java: NOT_LEADER_OR_FOLLOWER, else NETWORK_EXCEPTION)', async t => {
   const { fetcher, conns } = setup()
   await open(fetcher, conns[0]!, [P0], fetchResponse([{ partition: 0, acquired: [0, 1] }]))
-  const [a, b] = fetcher.buffer.take(10, 0).records
+  const [a, b] = fetcher.take(10)
   conns.push(new FakeConnection(2))
   conns[0]!.close()
   await tick()
-  t.type(fetcher.refusal(a!)?.error, ShareSessionLostError, 'the session ended; no other leader known')
+  t.type(fetcher.acknowledge(a!, ACCEPT)?.error, ShareSessionLostError, 'the session ended; no other leader known')
   fetcher.setPartitions(new Map([[2, [P0]]]))
-  t.type(fetcher.refusal(b!)?.error, LeaderMovedError, 'once another node leads the partition')
+  t.type(fetcher.acknowledge(b!, ACCEPT)?.error, LeaderMovedError, 'once another node leads the partition')
 })
 
 t.test('a failed request to a leader reports its partitions so they are looked up again', async t => {
@@ -436,9 +448,9 @@ t.test('a failed request to a leader reports its partitions so they are looked u
 })
 
 t.test('acknowledgement errors that mean the leader or topic changed are passed on as leader hints', async t => {
-  const { fetcher, conns: [conn], hints } = setup()
-  await open(fetcher, conn!, [P0, P1], fetchResponse([{ partition: 0, acquired: [0, 0] }, { partition: 1, acquired: [0, 0] }]))
-  const [a, b] = fetcher.buffer.take(10, 0).records
+  const { fetcher, conns: [conn], hints, results: reported } = setup()
+  await open(fetcher, conn!, [P0, P1], fetchResponse([{ partition: 0, acquired: [0, 0] }, { partition: 1, acquired: [0, 1] }]))
+  const [a, b] = fetcher.take(2) // one stays buffered: no fetch is due
   fetcher.acknowledge(a!, ACCEPT)
   fetcher.acknowledge(b!, ACCEPT)
   const flushed = fetcher.flush(10_000)
@@ -450,37 +462,37 @@ t.test('acknowledgement errors that mean the leader or topic changed are passed 
   t.equal(hints.length, 1)
   t.equal(hints[0], response, 'the response, for its CurrentLeader / NodeEndpoints')
   // On a ShareFetch, only an ack-only partition's ack error tells (a fetch error reports itself).
+  await tick()
+  fetcher.take(1)
   ;(await conn!.next()).resolve(fetchResponse([{ partition: 0, acquired: [1, 1] }]))
   await tick()
-  const [c] = fetcher.buffer.take(10, 0).records
+  const [c] = fetcher.take(10)
   fetcher.setPartitions(new Map([[1, [P1]]])) // partition 0 unassigned: its ack rides along, ack-only
   fetcher.acknowledge(c!, ACCEPT)
   const carrying = await conn!.next()
   t.match(carrying, { api: 'ShareFetch', body: { forgottenTopicsData: [{ topicId: T, partitions: [0] }] } })
   carrying.resolve(fetchResponse([{ partition: 0, ackError: ErrorCode.NOT_LEADER_OR_FOLLOWER }]))
   await tick()
+  t.type(reported.find(r => r.partition === 0 && r.offsets.includes(1n))?.error, LeaderMovedError, 'a piggybacked ack refused by the old leader: LeaderMovedError')
   t.match(hints[1], { responses: [{ topicId: T, partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER }] }] })
 })
 
 t.test('record_limit: a per-poll limit asks the broker for no more records than the poll takes', async t => {
   const { fetcher, conns: [conn] } = setup({ recordLimit: true })
   fetcher.setPartitions(new Map([[1, [P0]]]))
-  fetcher.policy.pollWaiting = true
-  fetcher.policy.pollLimit = 3
-  fetcher.pump()
+  fetcher.awaitRecords(3, Date.now() + 10_000)
   const limited = await conn!.next()
   t.match(limited.body, { maxRecords: 3, batchSize: 3 }, 'MaxRecords and BatchSize follow the poll')
   limited.resolve(fetchResponse([{ partition: 0, acquired: [0, 2] }]))
   await tick()
-  fetcher.buffer.take(3, 0)
-  fetcher.policy.pollLimit = 1000
-  fetcher.pump()
+  fetcher.take(3)
+  fetcher.awaitRecords(1000, Date.now() + 10_000)
   t.match((await conn!.next()).body, { maxRecords: 500, batchSize: 500 }, 'never more than maxPollRecords')
 })
 
 t.test('batch_optimized: the per-poll limit leaves fetching as configured', async t => {
   const { fetcher, conns: [conn] } = setup()
-  fetcher.policy.pollLimit = 3
+  fetcher.awaitRecords(3, Date.now() + 10_000)
   fetcher.setPartitions(new Map([[1, [P0]]]))
   t.match((await conn!.next()).body, { maxRecords: 500, batchSize: 500 })
 })
@@ -488,8 +500,8 @@ t.test('batch_optimized: the per-poll limit leaves fetching as configured', asyn
 /** Opens a session on P0 and P1 with one record each, acknowledges both and starts a commit. */
 async function commitTwo (s: Setup, timeoutMs = 10_000): Promise<{ flushed: Promise<AcknowledgementResult[]>, first: Sent }> {
   await open(s.fetcher, s.conns[0]!, [P0, P1], fetchResponse([{ partition: 0, acquired: [0, 0] }, { partition: 1, acquired: [0, 0] }]))
-  for (const d of s.fetcher.buffer.take(10, 0).records) s.fetcher.acknowledge(d, ACCEPT)
-  s.fetcher.policy.enabled = false // nothing to ride on: the commit sends a ShareAcknowledge
+  s.fetcher.stopFetching() // nothing to ride on: the commit sends a ShareAcknowledge
+  for (const d of s.fetcher.take(10)) s.fetcher.acknowledge(d, ACCEPT)
   const flushed = s.fetcher.flush(timeoutMs)
   return { flushed, first: await s.conns[0]!.next() }
 }
@@ -515,6 +527,7 @@ t.test('commit: leader and topic changes, and non-retriable errors, are not retr
     first.resolve(ackResponse([{ partition: 0, error: code }, { partition: 1 }]))
     const results = (await flushed).sort((a, b) => a.partition - b.partition)
     t.equal((results[0]?.error as { code?: number } | null)?.code, code, `code ${code} reported`)
+    if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.FENCED_LEADER_EPOCH) t.type(results[0]?.error, LeaderMovedError, `code ${code}: a LeaderMovedError`)
     await tick()
     t.equal(s.conns[0]!.sent.filter(r => r.api === 'ShareAcknowledge').length, 1, `code ${code}: sent once`)
   }
@@ -566,7 +579,7 @@ t.test('commit: a session lost while waiting to retry fails the rest as session 
 t.test('close and piggybacked acks are not retried', async t => {
   const s = setup()
   await open(s.fetcher, s.conns[0]!, [P0], fetchResponse([{ partition: 0, acquired: [0, 1] }]))
-  const [a, b] = s.fetcher.buffer.take(10, 0).records
+  const [a, b] = s.fetcher.take(10)
   s.fetcher.acknowledge(a!, ACCEPT)
   s.fetcher.pump()
   const carrying = await s.conns[0]!.next()
@@ -586,13 +599,13 @@ t.test('close and piggybacked acks are not retried', async t => {
 
 t.test('a node whose partitions all moved away: its session closes (epoch -1) once the application holds nothing of it', async t => {
   const s = setup()
-  await open(s.fetcher, s.conns[0]!, [P0], fetchResponse([{ partition: 0, acquired: [0, 0] }]))
-  s.fetcher.buffer.take(10, 0)
+  await open(s.fetcher, s.conns[0]!, [P0], fetchResponse([{ partition: 0, acquired: [0, 1] }]))
+  s.fetcher.take(1) // one stays buffered (no fetch is due), then is dropped when the partition moves
   s.held.set(1, 1) // handed out, not settled
   s.fetcher.setPartitions(new Map([[2, [P0]]]))
   const toNode2 = await s.conns[0]!.next() // (one fake connection serves both nodes)
   t.equal(toNode2.body.shareSessionEpoch, 0, 'node 2 opens its session')
-  s.fetcher.policy.enabled = false // no more fetching in this test
+  s.fetcher.stopFetching() // no more fetching in this test
   toNode2.resolve(fetchResponse([]))
   await tick()
   t.equal(s.conns[0]!.sent.length, 2, 'node 1 keeps its session while a record of it is held')
@@ -617,17 +630,17 @@ t.test('records of a partition whose leader moved are dropped: buffered ones, an
   const s = setup()
   await open(s.fetcher, s.conns[0]!, [P0, P1], fetchResponse([{ partition: 0, acquired: [0, 1] }, { partition: 1, acquired: [0, 0] }]))
   s.fetcher.setPartitions(new Map([[1, [P1]], [2, [P0]]]))
-  t.same(s.fetcher.buffer.take(10, 0).records.map(d => d.record.partition), [1], 'the buffered records of partition 0 are gone')
+  t.same(s.fetcher.take(10).map(d => d.record.partition), [1], 'the buffered records of partition 0 are gone')
 
   const s2 = setup()
   await open(s2.fetcher, s2.conns[0]!, [P0, P1], fetchResponse([{ partition: 0, acquired: [0, 0] }]))
-  s2.fetcher.buffer.take(10, 0)
+  s2.fetcher.take(10)
   s2.fetcher.pump()
   const inFlight = await s2.conns[0]!.next() // node 1 fetches partitions 0 and 1
   s2.fetcher.setPartitions(new Map([[1, [P1]], [2, [P0]]])) // meanwhile partition 0 moves to node 2
   inFlight.resolve(fetchResponse([{ partition: 0, acquired: [2, 2] }, { partition: 1, acquired: [1, 1] }]))
   await tick()
-  t.same(s2.fetcher.buffer.take(10, 0).records.map(d => `${d.record.partition}:${d.record.offset}`), ['1:1'], 'node 1 no longer delivers partition 0')
+  t.same(s2.fetcher.take(10).map(d => `${d.record.partition}:${d.record.offset}`), ['1:1'], 'node 1 no longer delivers partition 0')
 })
 
 t.test('a prefetch does not wait at the broker, and an empty one paces the next until a poll waits', async t => {
@@ -640,11 +653,92 @@ t.test('a prefetch does not wait at the broker, and an empty one paces the next 
   fetcher.pump()
   await tick()
   t.equal(conn!.sent.length, 1, 'an empty prefetch is not repeated at once while nobody polls')
-  fetcher.policy.pollWaiting = true
-  fetcher.policy.pollDeadline = Date.now() + 200
-  fetcher.pump()
+  fetcher.awaitRecords(500, Date.now() + 200)
   const waiting = await conn!.next()
   t.ok(waiting.body.maxWaitMs > 0 && waiting.body.maxWaitMs <= 200, `a waiting poll's fetch waits no longer than the poll (${waiting.body.maxWaitMs} ms)`)
   waiting.resolve(fetchResponse([]))
   await tick()
+})
+
+/** A fetcher whose leaders 1, 2 and 3 each have their own connection and partition. */
+function threeLeaders (options: { recordLimit?: boolean } = {}): Setup & { byNode: Map<number, FakeConnection> } {
+  const s = setup(options)
+  const byNode = new Map([1, 2, 3].map(n => [n, new FakeConnection(10 + n)]))
+  ;(s.fetcher as unknown as { options: { cluster: { connection: (nodeId: number) => Promise<FetchConnection> } } }).options.cluster = {
+    connection: async nodeId => byNode.get(nodeId)! as unknown as FetchConnection
+  }
+  return { ...s, byNode }
+}
+
+const P2 = { topicId: T, topic: 'jobs', partition: 2 }
+
+t.test('record_limit, three leaders: each is fetched, for its share of the poll, without waiting at the broker; the poll is ready once all answered', async t => {
+  const { fetcher, byNode } = threeLeaders({ recordLimit: true })
+  let ready = 0
+  ;(fetcher as unknown as { options: { events: { ready: () => void } } }).options.events.ready = () => { ready++ }
+  fetcher.setPartitions(new Map([[1, [P0]], [2, [P1]], [3, [P2]]]))
+  fetcher.awaitRecords(6, Date.now() + 10_000)
+  const [f1, f2, f3] = await Promise.all([1, 2, 3].map(async n => await byNode.get(n)!.next()))
+  t.same([f1, f2, f3].map(f => [f!.body.maxRecords, f!.body.maxWaitMs]), [[2, 0], [2, 0], [2, 0]], 'shares of 6, no waiting at the broker')
+  f1!.resolve(fetchResponse([])) // leader 1 has nothing
+  f2!.resolve(fetchResponse([{ partition: 1, acquired: [0, 1] }]))
+  await tick()
+  t.equal(fetcher.ready, false, 'leader 3 has not answered: the poll waits for it (its records must not wait in the buffer)')
+  t.equal(ready, 0)
+  f3!.resolve(fetchResponse([{ partition: 2, acquired: [0, 0] }]))
+  await tick()
+  t.equal(ready, 1, 'ready once every fetch for the poll answered')
+  t.same(fetcher.take(6).map(d => `${d.record.partition}:${d.record.offset}`).sort(), ['1:0', '1:1', '2:0'])
+  // The next poll: leader 1 answered empty a moment ago and is paced; 2 and 3 are asked.
+  fetcher.awaitRecords(6, Date.now() + 10_000)
+  const [g2, g3] = await Promise.all([2, 3].map(async n => await byNode.get(n)!.next()))
+  t.same([g2, g3].map(g => g!.body.maxRecords), [3, 3])
+  t.equal(byNode.get(1)!.sent.length, 1, 'the empty leader does not hold the others back, and is not asked again at once')
+})
+
+t.test('record_limit, a poll of one record and three leaders: the leaders take turns (none starves)', async t => {
+  const { fetcher, byNode } = threeLeaders({ recordLimit: true })
+  fetcher.setPartitions(new Map([[1, [P0]], [2, [P1]], [3, [P2]]]))
+  const order: number[] = []
+  for (let round = 0; round < 3; round++) {
+    const before = [1, 2, 3].map(n => byNode.get(n)!.sent.length)
+    fetcher.awaitRecords(1, Date.now() + 10_000)
+    await tick()
+    const asked = [1, 2, 3].filter((n, i) => byNode.get(n)!.sent.length > before[i]!)
+    t.equal(asked.length, 1, `round ${round}: one leader asked for the one record`)
+    const sent = asked[0]!
+    order.push(sent)
+    const conn = byNode.get(sent)!
+    conn.sent[conn.sent.length - 1]!.resolve(fetchResponse([{ partition: sent - 1, acquired: [round, round] }]))
+    await tick()
+    t.equal(fetcher.take(1).length, 1)
+  }
+  t.same([...order].sort(), [1, 2, 3], `each leader asked once in three polls (${order.join(', ')})`)
+})
+
+t.test('an acknowledgement made after the lock ran out is sent, and its result says the lock had expired even on success', async t => {
+  const { fetcher, conns: [conn], clock } = setup()
+  await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 2] }]))
+  fetcher.stopFetching()
+  const [a, b] = fetcher.take(2)
+  fetcher.acknowledge(a!, ACCEPT)
+  clock.offset += 31_000 // past the 30 s lock of the response
+  fetcher.acknowledge(b!, ACCEPT)
+  const flushed = fetcher.flush(10_000)
+  const ack = await conn!.next()
+  t.same(ack.body.topics[0].partitions[0].acknowledgementBatches, [{ firstOffset: 0n, lastOffset: 1n, acknowledgeTypes: [ACCEPT] }], 'both sent')
+  ack.resolve(ackResponse([{ partition: 0 }])) // the broker says success (Kafka 4.4: already archived)
+  const results = await flushed
+  t.same(results.map(r => [r.offsets, r.error?.name ?? null]), [[[0n], null], [[1n], 'LockExpiredError']])
+  t.match(results[1]!.error, { how: 'late', offsets: [1n], errorName: 'INVALID_RECORD_STATE' })
+})
+
+t.test('a delivery superseded by a redelivery is refused with LockExpiredError (implicit accepts included)', async t => {
+  const { fetcher, conns: [conn] } = setup()
+  await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 1] }]))
+  const [a] = fetcher.take(1)
+  a!.superseded = true // the consumer marks it when the same record arrives again
+  const refused = fetcher.acknowledge(a!, ACCEPT)
+  t.type(refused?.error, LockExpiredError)
+  t.match(refused?.error, { how: 'redelivered' })
 })
