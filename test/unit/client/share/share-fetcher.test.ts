@@ -742,3 +742,17 @@ t.test('a delivery superseded by a redelivery is refused with LockExpiredError (
   t.type(refused?.error, LockExpiredError)
   t.match(refused?.error, { how: 'redelivered' })
 })
+
+t.test('record_limit: when a leader move leaves one leader, its fetch waits at the broker again and gets the whole poll', async t => {
+  const { fetcher, byNode } = threeLeaders({ recordLimit: true })
+  fetcher.setPartitions(new Map([[1, [P0]], [2, [P1]]]))
+  fetcher.awaitRecords(4, Date.now() + 10_000)
+  const [a, b] = await Promise.all([1, 2].map(async n => await byNode.get(n)!.next()))
+  t.same([a, b].map(f => [f!.body.maxRecords, f!.body.maxWaitMs]), [[2, 0], [2, 0]], 'two leaders: shares, no waiting at the broker')
+  a!.resolve(fetchResponse([]))
+  b!.resolve(fetchResponse([]))
+  await tick()
+  fetcher.setPartitions(new Map([[1, [P0, P1]], [2, []]])) // partition 1 moved to leader 1
+  const c = await byNode.get(1)!.next()
+  t.same([c.body.maxRecords, c.body.maxWaitMs > 0], [4, true], 'one leader: the whole poll, waiting at the broker')
+})
