@@ -24,7 +24,11 @@ export interface ShareConsumerOptions {
   acquireMode?: AcquireMode
   /** Most records one poll returns; also ShareFetch MaxRecords and BatchSize. Default 500. */
   maxPollRecords?: number
-  /** ShareFetch MaxWaitMs: how long the broker may hold a fetch for records. Default 500. */
+  /**
+   * ShareFetch MaxWaitMs: how long the broker may hold a fetch for a waiting poll. Fetches that
+   * do not wait at the broker (prefetches; `record_limit` with partitions on several leaders)
+   * are paced by it after an empty answer. Default 500.
+   */
   fetchMaxWaitMs?: number
   /** ShareFetch MinBytes. Default 1. */
   fetchMinBytes?: number
