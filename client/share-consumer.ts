@@ -203,6 +203,7 @@ export class ShareConsumer {
     this.localResults = []
     this.settleImplicit()
     if (this.lockTimeoutMs !== undefined) this.ledger.forgetExpired(Date.now() - Math.max(HELD_GRACE_MS, 2 * this.lockTimeoutMs))
+    this.fetcher.startFetching()
     const deadline = Date.now() + timeoutMs
     this.pollPending = true
     try {

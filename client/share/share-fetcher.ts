@@ -108,9 +108,16 @@ export class ShareFetcher {
     this.policy = { enabled: false, recordLimit: options.recordLimit, pollWaiting: false, pollLimit: options.limits.maxRecords, pollDeadline: 0 }
   }
 
+  /** A poll began: fetching is on from now (`batch_optimized` prefetches while the application works). */
+  startFetching (): void {
+    if (this.closed || this.stopped || this.policy.enabled) return
+    this.policy.enabled = true
+    this.pump()
+  }
+
   /**
-   * A poll waits for at most `limit` records until `deadline` (epoch ms): fetching is on from
-   * now, and fetches for the poll may go (and wait at the broker no longer than the poll).
+   * A poll waits for at most `limit` records until `deadline` (epoch ms): fetches for it may
+   * go, and wait at the broker no longer than the poll.
    */
   awaitRecords (limit: number, deadline: number): void {
     if (this.closed || this.stopped) return

@@ -82,3 +82,23 @@ t.test('subscription misuse is a typed error: poll() without a subscription, ill
   consumer.subscribe(['a.b_c-D9', 'x'.repeat(249)])
   t.same(consumer.subscription, ['a.b_c-D9', 'x'.repeat(249)], 'legal names, up to 249 characters')
 })
+
+t.test('poll(0) never waits, yet a loop of them receives every record (the first poll turns fetching on)', async t => {
+  const f = await shareFixture(testBootstrap(), 'poll-zero', 1, 10)
+  const consumer = subscribedConsumer(t, f, { acknowledgementMode: 'explicit' })
+  const got: bigint[] = []
+  let longest = 0
+  const end = Date.now() + 30_000
+  while (got.length < 10 && Date.now() < end) {
+    const started = Date.now()
+    const batch = await consumer.poll(0)
+    longest = Math.max(longest, Date.now() - started)
+    for (const r of batch) {
+      got.push(r.offset)
+      consumer.acknowledge(r)
+    }
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  t.equal(got.length, 10)
+  t.ok(longest < 200, `every poll(0) returned at once (longest ${longest} ms)`)
+})

@@ -171,9 +171,7 @@ function setup (options: { recordLimit?: boolean } = {}): Setup {
       nodeUnreachable: (nodeId, partitions) => unreachable.push({ nodeId, partitions: partitions.map(p => p.partition) })
     }
   })
-  // Fetching is on, as after a first poll; no poll waits.
-  fetcher.awaitRecords(500, 0)
-  fetcher.stopWaiting()
+  fetcher.startFetching() // as after a first poll; no poll waits
   return { fetcher, conns, results, errors, clock, hints, unreachable, held }
 }
 
