@@ -45,16 +45,22 @@ export function brokerIdOf (nodeId: number): number | undefined {
 
 /**
  * Sends a request to a group's coordinator, retrying until `deadline` when the coordinator
- * moved or is loading (the `errorCode` picked from the response says so) and on connection
- * errors. Share-group APIs are first checked against what the broker offers, so that a
- * cluster without share groups fails with one `ShareGroupsUnavailableError`.
+ * moved or is loading (the `errorCode` picked from the response says so), on connection
+ * errors (the cluster then forgets the coordinator) and when an attempt got no answer within
+ * `requestTimeoutMs` (so does this). Share-group APIs are first checked against what the
+ * broker offers, so that a cluster without share groups fails with one `ShareGroupsUnavailableError`.
  */
 export async function toCoordinator<A extends ApiDefinition> (ctx: AdminContext, deadline: number, groupId: string, api: A,
   body: RequestInput<A>, errorCode: (res: ResponseOf<A>) => number, shareGroupApi = false): Promise<ResponseOf<A>> {
   return await retrying(ctx, deadline, async () => {
     const conn = await ctx.cluster.coordinatorConnection(groupId)
     if (shareGroupApi) assertShareGroups(conn)
-    const res = await conn.send(api, body, { timeoutMs: remaining(deadline, api.name) })
+    // One attempt may not take the whole call's time: a coordinator that hangs is left for another.
+    const timeoutMs = Math.min(remaining(deadline, api.name), conn.settings.requestTimeoutMs)
+    const res = await conn.send(api, body, { timeoutMs }).catch((err: unknown) => {
+      if (err instanceof KafkaError) ctx.cluster.invalidateOnError(err, { groupId })
+      throw err
+    })
     const code = errorCode(res)
     if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE || code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
       ctx.cluster.invalidateOnError(code, { groupId })
