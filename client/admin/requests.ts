@@ -38,6 +38,26 @@ export async function anyBroker<A extends ApiDefinition> (ctx: AdminContext, dea
   })
 }
 
+/**
+ * Runs `call` on every broker the cluster lists now, each retried until `deadline`. A broker
+ * that failed is looked up again: once the cluster no longer lists it (shut down, or fenced
+ * after it died) it is skipped, as it serves nothing any more — without this a call kept
+ * retrying a dead broker from the list it started with until its deadline.
+ */
+export async function eachBroker (ctx: AdminContext, deadline: number, call: (nodeId: number) => Promise<void>): Promise<void> {
+  const { cluster } = ctx
+  await retrying(ctx, deadline, () => cluster.refreshMetadata())
+  await Promise.all([...cluster.metadata.brokers.keys()].map(nodeId => retrying(ctx, deadline, async () => {
+    if (!cluster.metadata.brokers.has(nodeId)) return
+    try {
+      await call(nodeId)
+    } catch (err) {
+      if (err instanceof KafkaError && err.retriable) await cluster.refreshMetadata().catch(() => {})
+      throw err
+    }
+  })))
+}
+
 /** Broker id of a node for error context (undefined for a bootstrap connection). */
 export function brokerIdOf (nodeId: number): number | undefined {
   return nodeId < 0 ? undefined : nodeId

@@ -9,7 +9,7 @@ import t from 'tap'
 import { Admin } from '../../../client/admin.js'
 import { Cluster } from '../../../client/cluster.js'
 import { ShareConsumer } from '../../../index.js'
-import { startPrivateBroker, stopBroker, stopNode, type BrokerHandle } from '../../harness/index.js'
+import { restartNode, startPrivateBroker, stopBroker, stopNode, type BrokerHandle } from '../../harness/index.js'
 import { failoverFixture, TraceLog } from '../../helpers/share-failover.js'
 import { pollUntil } from '../../helpers/share-setup.js'
 
@@ -19,6 +19,8 @@ const CALL_TIMEOUT_MS = 20_000
 const ANSWER_WITHIN_MS = 8_000
 
 let broker: BrokerHandle
+/** Nodes a test stopped; the next test starts them again. */
+const stopped = new Set<number>()
 t.before(async () => { broker = await startPrivateBroker({ brokers: 3 }) })
 t.teardown(async () => { if (broker !== undefined) await stopBroker(broker, { graceMs: 0 }) })
 
@@ -41,6 +43,7 @@ t.test('the coordinator stops: the same Admin and a running consumer move to the
   await lookup.close()
 
   await stopNode(broker, coordinator)
+  stopped.add(coordinator)
   const stoppedAt = performance.now()
   t.comment(`stopped node ${coordinator}, the coordinator of ${f.groupId}`)
 
@@ -63,4 +66,35 @@ t.test('the coordinator stops: the same Admin and a running consumer move to the
     r.error === undefined && (r.response as { errorCode: number }).errorCode === 0), 20_000)
   t.comment(`heartbeat answered by node ${beat.broker.nodeId} ${Math.round(beat.startTime - stoppedAt)} ms after the stop`)
   t.not(beat.broker.nodeId, coordinator, 'the consumer heartbeats to the new coordinator')
+})
+
+t.test('a node killed just before a call to every broker: listGroups and alterGroupConfigs skip it once the cluster drops it', async t => {
+  for (const node of stopped) await restartNode(broker, node)
+  stopped.clear()
+  const f = await failoverFixture(broker.bootstrap, 'coord-kill', 3, 1)
+  const consumer = new ShareConsumer({ bootstrapServers: broker.bootstrap, groupId: f.groupId })
+  consumer.subscribe([f.topic])
+  t.equal((await pollUntil(consumer, all => all.length >= 3, 60_000)).length, 3, 'a member consumed: the group exists')
+  await consumer.close()
+  const admin = new Admin({ bootstrapServers: broker.bootstrap })
+  t.teardown(() => admin.close())
+  const lookup = new Cluster({ bootstrapServers: broker.bootstrap })
+  const coordinator = (await lookup.coordinator(f.groupId)).nodeId
+  await lookup.close()
+  const victim = broker.nodes.map(n => n.nodeId).find(n => n !== coordinator)!
+
+  // SIGKILL: the cluster lists the dead broker until the controller fences it (broker.session.timeout.ms, 9 s).
+  await stopNode(broker, victim, { graceMs: 0 })
+  stopped.add(victim)
+  const start = performance.now()
+  const [groups] = await Promise.all([
+    admin.listGroups({ types: ['share'], timeoutMs: 40_000 }),
+    admin.alterGroupConfigs(f.groupId, { 'share.record.lock.duration.ms': '20000' }, { timeoutMs: 40_000 })
+  ])
+  const ms = performance.now() - start
+  t.comment(`killed node ${victim}; both calls answered in ${Math.round(ms)} ms`)
+  t.ok(groups.some(g => g.groupId === f.groupId), 'the group is listed by its coordinator')
+  t.ok(ms < 25_000, 'answered once the dead broker left the metadata, well within the calls\' timeout')
+  const configs = await admin.describeGroupConfigs(f.groupId, { keys: ['share.record.lock.duration.ms'] })
+  t.equal(configs['share.record.lock.duration.ms']?.value, '20000')
 })
