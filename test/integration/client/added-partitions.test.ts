@@ -21,6 +21,13 @@ t.test('a share consumer fetches a partition added to its subscribed topic', asy
   t.equal(first.length, 10, 'the records of partition 0 (the consumer now knows the topic)')
   await consumer.commitSync()
 
+  // An Admin that knew the topic before: its lag report must include the new partition.
+  const watcher = new Admin({ bootstrapServers: f.bootstrap })
+  t.teardown(() => watcher.close())
+  const lagOf = async (): Promise<string[]> => (await watcher.describeShareGroupOffsets(f.groupId, { topics: [{ topic: f.topic }] }))
+    .map(o => `${o.partition}:${String(o.lag)}`)
+  t.same(await lagOf(), ['0:0'], 'partition 0 fully consumed')
+
   const admin = new Admin({ bootstrapServers: f.bootstrap })
   t.teardown(() => admin.close())
   await admin.createPartitions([{ topic: f.topic, count: 2 }])
@@ -35,6 +42,7 @@ t.test('a share consumer fetches a partition added to its subscribed topic', asy
   t.same(added.map(r => r.partition), Array(10).fill(1), `all 10 records of the new partition 1 within ${ms} ms`)
   const results = await consumer.commitSync()
   t.same(results.filter(r => r.error !== null), [], 'accepted')
+  t.same(await lagOf(), ['0:0', '1:0'], 'the same Admin reports the new partition too')
 })
 
 t.test('a producer writes to a partition added after it cached the topic; a partition that never comes fails after maxBlockMs', async t => {
