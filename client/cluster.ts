@@ -198,9 +198,10 @@ export class Cluster {
   /**
    * The coordinator of a group (key type 0 = GROUP: consumer and share groups) or of a
    * transactional id (1), cached until {@link invalidateCoordinator}, a coordinator error
-   * passed to {@link invalidateOnError}, or a failed connection to its broker. Retries COORDINATOR_NOT_AVAILABLE and
-   * COORDINATOR_LOAD_IN_PROGRESS with backoff for up to `requestTimeoutMs` (a new group's
-   * coordinator is briefly unavailable); other errors reject at once.
+   * passed to {@link invalidateOnError}, or a failed connection to its broker. Retries
+   * COORDINATOR_NOT_AVAILABLE and COORDINATOR_LOAD_IN_PROGRESS with backoff for up to
+   * `requestTimeoutMs` (a new group's coordinator is briefly unavailable); other errors
+   * reject at once.
    */
   coordinator (key: string, keyType: number = CoordinatorType.GROUP): Promise<BrokerNode> {
     const cacheKey = `${keyType}:${key}`

@@ -6,7 +6,7 @@ import type { TopicInfo } from './metadata.js'
 import { RecordAccumulator } from './producer/accumulator.js'
 import { ByteBudget } from './producer/byte-budget.js'
 import { ProducerClosedError, type SendResult } from './producer/errors.js'
-import { toPendingRecord, type Message, type PendingRecord } from './producer/message.js'
+import { highestPartition, toPendingRecord, type Message, type PendingRecord } from './producer/message.js'
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer/options.js'
 import { partitionForKey, StickyPartitioner } from './producer/partitioner.js'
 import { Sender } from './producer/sender.js'
@@ -161,28 +161,13 @@ export class Producer {
     let available: number[] | undefined
     return records.map((r, i) => {
       const explicit = messages[i]!.partition
-      if (explicit !== undefined) {
-        // topicInfo made sure the highest valid one exists.
-        if (!Number.isInteger(explicit) || explicit < 0) {
-          throw new ConfigurationError(`partition must be an integer >= 0, got ${String(explicit)} (topic ${info.name} has ${count} partitions)`, 'partition')
-        }
-        return explicit
-      }
+      // Checked by toPendingRecord; topicInfo waited until the topic has the highest.
+      if (explicit !== undefined) return explicit
       if (r.key !== null) return partitionForKey(r.key, count)
       available ??= info.partitions.filter(p => p.leaderId >= 0).map(p => p.partition)
       return this.partitioner.partition(info.name, count, available, r.size)
     })
   }
-}
-
-/** The highest partition named explicitly by a message (a valid index), if any. */
-function highestPartition (messages: readonly Message[]): number | undefined {
-  let highest: number | undefined
-  for (const m of messages) {
-    const p = m.partition
-    if (p !== undefined && Number.isInteger(p) && p >= 0 && (highest === undefined || p > highest)) highest = p
-  }
-  return highest
 }
 
 export type { ProducerOptions } from './producer/options.js'
