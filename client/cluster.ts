@@ -5,7 +5,7 @@ import { formatAddress, parseBootstrapServers, type BrokerAddress } from './addr
 import type { Connection } from './connection.js'
 import { positiveInt } from './connection-options.js'
 import { Delays } from './delays.js'
-import { AuthenticationError, ConfigurationError, ConnectionError, KafkaError, responseError, type BrokerResponseError } from './errors.js'
+import { AuthenticationError, ConfigurationError, ConnectionError, KafkaError, RequestTimeoutError, responseError, type BrokerResponseError } from './errors.js'
 import { MetadataCache, type BrokerNode, type LeaderHint, type PartitionInfo, type TopicInfo, type TopicRef } from './metadata.js'
 import { ConnectionPool, type ConnectionPurpose, type PoolOptions } from './pool.js'
 import { singleFlight } from './single-flight.js'
@@ -91,6 +91,9 @@ export class Cluster {
     this.metadataMaxAgeMs = positiveInt(options.metadataMaxAgeMs ?? 300_000, 'metadataMaxAgeMs')
     this.retryBackoffMs = positiveInt(options.retryBackoffMs ?? 100, 'retryBackoffMs')
     this.pool = new ConnectionPool(options)
+    // Whichever caller hits a broker that is gone, every route through it is looked up again
+    // (as Java's NetworkClient requests a metadata update and coordinators go unknown on a disconnect).
+    this.pool.onBrokerFailure(target => { if (target.nodeId >= 0) this.forgetRoutesThrough(target.nodeId) })
   }
 
   /**
@@ -194,10 +197,11 @@ export class Cluster {
 
   /**
    * The coordinator of a group (key type 0 = GROUP: consumer and share groups) or of a
-   * transactional id (1), cached until {@link invalidateCoordinator} or a coordinator error
-   * passed to {@link invalidateOnError}. Retries COORDINATOR_NOT_AVAILABLE and
-   * COORDINATOR_LOAD_IN_PROGRESS with backoff for up to `requestTimeoutMs` (a new group's
-   * coordinator is briefly unavailable); other errors reject at once.
+   * transactional id (1), cached until {@link invalidateCoordinator}, a coordinator error
+   * passed to {@link invalidateOnError}, or a failed connection to its broker. Retries
+   * COORDINATOR_NOT_AVAILABLE and COORDINATOR_LOAD_IN_PROGRESS with backoff for up to
+   * `requestTimeoutMs` (a new group's coordinator is briefly unavailable); other errors
+   * reject at once.
    */
   coordinator (key: string, keyType: number = CoordinatorType.GROUP): Promise<BrokerNode> {
     const cacheKey = `${keyType}:${key}`
@@ -219,21 +223,25 @@ export class Cluster {
   }
 
   /**
-   * Forgets what an error code says is out of date: the topic's metadata after
+   * Forgets what a failure says is out of date. An error code: the topic's metadata after
    * NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_TOPIC_ID and other leader errors
    * (refreshed on the next lookup); the group's coordinator after NOT_COORDINATOR /
-   * COORDINATOR_NOT_AVAILABLE. Returns true when it invalidated something.
+   * COORDINATOR_NOT_AVAILABLE. A {@link RequestTimeoutError}: both, as the broker may hang
+   * or be cut off (a refused or lost connection needs no call: the cluster notices it
+   * itself). Returns true when it invalidated something.
    */
-  invalidateOnError (code: number, target: { topic?: TopicRef, groupId?: string }): boolean {
-    if (METADATA_ERRORS.has(code) && target.topic !== undefined) {
+  invalidateOnError (failure: number | KafkaError, target: { topic?: TopicRef, groupId?: string }): boolean {
+    const timedOut = failure instanceof RequestTimeoutError
+    let invalidated = false
+    if (target.topic !== undefined && (timedOut || (typeof failure === 'number' && METADATA_ERRORS.has(failure)))) {
       this.metadata.markStale(target.topic)
-      return true
+      invalidated = true
     }
-    if (COORDINATOR_ERRORS.has(code) && target.groupId !== undefined) {
+    if (target.groupId !== undefined && (timedOut || (typeof failure === 'number' && COORDINATOR_ERRORS.has(failure)))) {
       this.invalidateCoordinator(target.groupId)
-      return true
+      invalidated = true
     }
-    return false
+    return invalidated
   }
 
   /**
@@ -260,6 +268,12 @@ export class Cluster {
   async close (): Promise<void> {
     this.delays.cancelAll(() => new ConnectionError('the cluster client is closed', 'closed', '', 0))
     await this.pool.close()
+  }
+
+  /** Drops the coordinators cached on broker `nodeId` and marks the topics it leads stale. */
+  private forgetRoutesThrough (nodeId: number): void {
+    for (const [key, id] of this.coordinators) if (id === nodeId) this.coordinators.delete(key)
+    this.metadata.markStaleLedBy(nodeId)
   }
 
   private startRefresh (): Promise<void> {

@@ -86,16 +86,30 @@ export class MetadataCache {
     return this.topic(ref)?.partitions[partition]
   }
 
-  /** True when `ref` must be refreshed before use: unknown, or marked by {@link markStale}. */
-  needsRefresh (ref: TopicRef): boolean {
+  /**
+   * True when `ref` must be refreshed before use: unknown, marked by {@link markStale}, or
+   * (given `partition`) without that partition — one added by CreatePartitions after the
+   * last refresh, which nothing else would reveal as long as the topic's other partitions work.
+   */
+  needsRefresh (ref: TopicRef, partition?: number): boolean {
     const t = this.topic(ref)
-    return t === undefined || this.stale.has(t.name)
+    return t === undefined || this.stale.has(t.name) || (partition !== undefined && t.partitions[partition] === undefined)
   }
 
   /** Marks a topic for refresh on its next lookup (after NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID, ...). */
   markStale (ref: TopicRef): void {
     const t = this.topic(ref)
     if (t !== undefined) this.stale.add(t.name)
+  }
+
+  /**
+   * Marks every topic with a partition led by broker `nodeId` for refresh: the broker could
+   * not be reached, so its leaderships are in doubt.
+   */
+  markStaleLedBy (nodeId: number): void {
+    for (const t of this.byName.values()) {
+      if (t.partitions.some(p => p.leaderId === nodeId)) this.stale.add(t.name)
+    }
   }
 
   /** Adds or updates brokers (from NodeEndpoints or FindCoordinator). */

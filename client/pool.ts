@@ -3,7 +3,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.js'
 import { Connection } from './connection.js'
 import { positiveInt, resolveConnectionSettings, type ConnectionSettings, type ResolvedConnectionSettings } from './connection-options.js'
 import { Delays } from './delays.js'
-import { AuthenticationError, ConfigurationError, ConnectionError } from './errors.js'
+import { AuthenticationError, ConfigurationError, ConnectionError, type KafkaError } from './errors.js'
 import { singleFlight } from './single-flight.js'
 
 /**
@@ -55,6 +55,7 @@ export class ConnectionPool {
   private readonly opening = new Map<string, Promise<Connection>>()
   private readonly brokers = new Map<string, BrokerState>()
   private readonly delays = new Delays()
+  private readonly failureListeners = new Set<(target: PoolTarget, error: KafkaError) => void>()
   private isClosed = false
 
   /** Throws {@link ConfigurationError} for bad option values. */
@@ -93,6 +94,17 @@ export class ConnectionPool {
     return [...this.connections.values()].filter(c => !c.closed)
   }
 
+  /**
+   * Calls `listener` each time connecting to a broker fails or an open connection to it is
+   * lost — not when the client closed it, and not after an authentication failure (the
+   * broker is there). Whoever routes requests learns here that a broker may be gone, whichever
+   * caller hit the failure. Returns a function that removes the listener.
+   */
+  onBrokerFailure (listener: (target: PoolTarget, error: KafkaError) => void): () => void {
+    this.failureListeners.add(listener)
+    return () => { this.failureListeners.delete(listener) }
+  }
+
   /** Closes every connection; pending and later calls fail with a `ConnectionError` (`closed`). */
   async close (): Promise<void> {
     this.isClosed = true
@@ -118,6 +130,7 @@ export class ConnectionPool {
       const auth = err instanceof AuthenticationError
       state.authError = auth ? err : undefined
       state.notBefore = Date.now() + (auth ? this.backoff.maxMs : backoffDelay(state.failures - 1, this.backoff))
+      if (err instanceof ConnectionError && err.reason !== 'closed') this.brokerFailed(target, err)
       throw err
     }
     if (this.isClosed) {
@@ -137,8 +150,13 @@ export class ConnectionPool {
       const s = state as BrokerState
       s.failures = Date.now() - openedAt > this.backoff.maxMs ? 1 : priorFailures + 1
       s.notBefore = Date.now() + backoffDelay(s.failures - 1, this.backoff)
+      this.brokerFailed(target, error)
     })
     return conn
+  }
+
+  private brokerFailed (target: PoolTarget, error: KafkaError): void {
+    for (const listener of this.failureListeners) listener(target, error)
   }
 
   private closedError (target?: PoolTarget): ConnectionError {

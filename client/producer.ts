@@ -1,11 +1,12 @@
+import { ErrorCode } from '../protocol/error-codes.js'
 import { backoffDelay } from './backoff.js'
 import { Cluster } from './cluster.js'
-import { ConfigurationError, KafkaError } from './errors.js'
+import { ConfigurationError, KafkaError, responseError, type BrokerResponseError } from './errors.js'
 import type { TopicInfo } from './metadata.js'
 import { RecordAccumulator } from './producer/accumulator.js'
 import { ByteBudget } from './producer/byte-budget.js'
 import { ProducerClosedError, type SendResult } from './producer/errors.js'
-import { toPendingRecord, type Message, type PendingRecord } from './producer/message.js'
+import { highestPartition, toPendingRecord, type Message, type PendingRecord } from './producer/message.js'
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer/options.js'
 import { partitionForKey, StickyPartitioner } from './producer/partitioner.js'
 import { Sender } from './producer/sender.js'
@@ -64,8 +65,10 @@ export class Producer {
    * {@link SendResult} per partition written (the offset of this send's first record there).
    * Rejects with a `SendError` listing each partition that failed (its typed error) and the
    * ones written; `ConfigurationError` for bad input; `BufferFullError` when no buffer space
-   * came free within `maxBlockMs`; `ProducerClosedError` after `close()`. An unknown topic
-   * is waited for up to `maxBlockMs` (the producer does not create topics).
+   * came free within `maxBlockMs`; `ProducerClosedError` after `close()`. An unknown topic,
+   * or a partition beyond the topic's known count (just added by `createPartitions`), is
+   * waited for up to `maxBlockMs`, refreshing metadata (the producer does not create topics);
+   * then the send rejects with a `BrokerResponseError` UNKNOWN_TOPIC_OR_PARTITION.
    */
   async send (input: SendInput): Promise<SendResult[]> {
     if (this.closing !== undefined) throw new ProducerClosedError()
@@ -80,7 +83,7 @@ export class Producer {
     const forget = (): void => { this.pending.delete(op) }
     op.done.then(forget, forget)
     try {
-      const info = await this.topicInfo(topic)
+      const info = await this.topicInfo(topic, highestPartition(messages))
       const partitions = this.choosePartitions(info, messages, records)
       let bytes = 0
       for (const r of records) bytes += r.size
@@ -126,15 +129,25 @@ export class Producer {
     return this.closing
   }
 
-  /** The topic's metadata, waiting up to `maxBlockMs` for a topic that does not exist yet. */
-  private async topicInfo (topic: string): Promise<TopicInfo> {
+  /**
+   * The topic's metadata, waiting up to `maxBlockMs` for a topic that does not exist yet or
+   * lacks `partition`: metadata cached before a CreatePartitions does not show the new
+   * partitions, and nothing else would refresh it while the old ones work (Java's producer
+   * waits for the partition in the same way).
+   */
+  private async topicInfo (topic: string, partition: number | undefined): Promise<TopicInfo> {
     const ref = { topic }
     const known = this.cluster.metadata.topic(ref)
-    if (known !== undefined && !this.cluster.metadata.needsRefresh(ref)) return known
+    if (known !== undefined && !this.cluster.metadata.needsRefresh(ref, partition)) return known
     const deadline = Date.now() + this.options.maxBlockMs
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.cluster.topic(ref)
+        if (this.cluster.metadata.needsRefresh(ref, partition)) this.cluster.metadata.markStale(ref)
+        const info = await this.cluster.topic(ref)
+        if (partition === undefined || info.partitions[partition] !== undefined) return info
+        throw responseError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, {
+          api: 'Metadata', what: `partition ${partition} of topic ${topic} (the topic has ${info.partitions.length}; waited up to maxBlockMs=${this.options.maxBlockMs} ms for more)`
+        }) as BrokerResponseError
       } catch (err) {
         const wait = backoffDelay(attempt, { initialMs: this.options.retryBackoffMs, maxMs: this.options.retryBackoffMaxMs })
         if (!(err instanceof KafkaError) || !err.retriable || Date.now() + wait > deadline) throw err
@@ -148,12 +161,8 @@ export class Producer {
     let available: number[] | undefined
     return records.map((r, i) => {
       const explicit = messages[i]!.partition
-      if (explicit !== undefined) {
-        if (!Number.isInteger(explicit) || explicit < 0 || explicit >= count) {
-          throw new ConfigurationError(`partition ${String(explicit)} does not exist: topic ${info.name} has ${count} partitions`, 'partition')
-        }
-        return explicit
-      }
+      // Checked by toPendingRecord; topicInfo waited until the topic has the highest.
+      if (explicit !== undefined) return explicit
       if (r.key !== null) return partitionForKey(r.key, count)
       available ??= info.partitions.filter(p => p.leaderId >= 0).map(p => p.partition)
       return this.partitioner.partition(info.name, count, available, r.size)

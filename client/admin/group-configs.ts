@@ -1,6 +1,6 @@
 import { DescribeConfigs, IncrementalAlterConfigs, type RequestInput, type ResponseOf } from '../../protocol/index.js'
 import { RequestTimeoutError, responseError } from '../errors.js'
-import { anyBroker, brokerIdOf, remaining, retrying, type AdminContext } from './requests.js'
+import { anyBroker, brokerIdOf, eachBroker, remaining, type AdminContext } from './requests.js'
 
 /** ConfigResource type of groups (share-group settings live here, KIP-848/932). */
 const GROUP_RESOURCE = 32
@@ -59,9 +59,8 @@ export async function alterGroupConfigs (ctx: AdminContext, deadline: number, gr
 /** Polls DescribeConfigs on every broker until each shows `changes` (a removed key no longer set on the group). */
 async function awaitApplied (ctx: AdminContext, deadline: number, groupId: string, changes: Readonly<Record<string, string | null>>): Promise<void> {
   const { cluster } = ctx
-  await retrying(ctx, deadline, () => cluster.refreshMetadata())
   const keys = Object.keys(changes)
-  await Promise.all([...cluster.metadata.brokers.keys()].map(nodeId => retrying(ctx, deadline, async () => {
+  await eachBroker(ctx, deadline, async nodeId => {
     for (let n = 0; ; n++) {
       const conn = await cluster.connection(nodeId)
       const res = await conn.send(DescribeConfigs, describeRequest(groupId, keys), { timeoutMs: remaining(deadline, 'DescribeConfigs') })
@@ -73,7 +72,7 @@ async function awaitApplied (ctx: AdminContext, deadline: number, groupId: strin
       }
       await ctx.delays.sleep(wait)
     }
-  })))
+  })
 }
 
 /** A group's configs (every key, or `keys`), by name. */

@@ -2,7 +2,7 @@ import { DeleteGroups, ListGroups, ShareGroupDescribe } from '../../protocol/ind
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { KafkaError, responseError } from '../errors.js'
 import { throwOnItemErrors } from './errors.js'
-import { remaining, retrying, toCoordinator, type AdminContext } from './requests.js'
+import { eachBroker, remaining, toCoordinator, type AdminContext } from './requests.js'
 
 /** Group types as ListGroups names them (lower case). */
 export type GroupType = 'share' | 'consumer' | 'classic' | 'streams' | (string & {})
@@ -61,13 +61,13 @@ export interface DeletedGroup {
 
 /**
  * Lists groups on every broker (each coordinator answers for its own groups, so one broker
- * is not enough in a cluster). A broker that cannot be reached fails the call.
+ * is not enough in a cluster). A broker that cannot be reached fails the call, unless it
+ * leaves the cluster meanwhile (its groups move to brokers that are asked too).
  */
 export async function listGroups (ctx: AdminContext, deadline: number, options: ListGroupsOptions): Promise<ListedGroup[]> {
   const { cluster } = ctx
-  await retrying(ctx, deadline, () => cluster.refreshMetadata())
   const byId = new Map<string, ListedGroup>()
-  await Promise.all([...cluster.metadata.brokers.keys()].map(nodeId => retrying(ctx, deadline, async () => {
+  await eachBroker(ctx, deadline, async nodeId => {
     const conn = await cluster.connection(nodeId)
     const res = await conn.send(ListGroups, { statesFilter: [...options.states ?? []], typesFilter: [...options.types ?? []] }, { timeoutMs: remaining(deadline, 'ListGroups') })
     const error = responseError(res.errorCode, { api: 'ListGroups', brokerId: nodeId })
@@ -75,7 +75,7 @@ export async function listGroups (ctx: AdminContext, deadline: number, options: 
     for (const g of res.groups) {
       byId.set(g.groupId, { groupId: g.groupId, type: g.groupType.toLowerCase(), state: g.groupState, protocolType: g.protocolType })
     }
-  })))
+  })
   return [...byId.values()].sort((a, b) => a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0)
 }
 

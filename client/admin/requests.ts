@@ -38,6 +38,26 @@ export async function anyBroker<A extends ApiDefinition> (ctx: AdminContext, dea
   })
 }
 
+/**
+ * Runs `call` on every broker the cluster lists now, each retried until `deadline`. A broker
+ * that failed is looked up again: once the cluster no longer lists it (shut down, or fenced
+ * after it died) it is skipped, as it serves nothing any more — without this a call kept
+ * retrying a dead broker from the list it started with until its deadline.
+ */
+export async function eachBroker (ctx: AdminContext, deadline: number, call: (nodeId: number) => Promise<void>): Promise<void> {
+  const { cluster } = ctx
+  await retrying(ctx, deadline, () => cluster.refreshMetadata())
+  await Promise.all([...cluster.metadata.brokers.keys()].map(nodeId => retrying(ctx, deadline, async () => {
+    if (!cluster.metadata.brokers.has(nodeId)) return
+    try {
+      await call(nodeId)
+    } catch (err) {
+      if (err instanceof KafkaError && err.retriable) await cluster.refreshMetadata().catch(() => {})
+      throw err
+    }
+  })))
+}
+
 /** Broker id of a node for error context (undefined for a bootstrap connection). */
 export function brokerIdOf (nodeId: number): number | undefined {
   return nodeId < 0 ? undefined : nodeId
@@ -45,16 +65,22 @@ export function brokerIdOf (nodeId: number): number | undefined {
 
 /**
  * Sends a request to a group's coordinator, retrying until `deadline` when the coordinator
- * moved or is loading (the `errorCode` picked from the response says so) and on connection
- * errors. Share-group APIs are first checked against what the broker offers, so that a
- * cluster without share groups fails with one `ShareGroupsUnavailableError`.
+ * moved or is loading (the `errorCode` picked from the response says so), on connection
+ * errors (the cluster then forgets the coordinator) and when an attempt got no answer within
+ * `requestTimeoutMs` (so does this). Share-group APIs are first checked against what the
+ * broker offers, so that a cluster without share groups fails with one `ShareGroupsUnavailableError`.
  */
 export async function toCoordinator<A extends ApiDefinition> (ctx: AdminContext, deadline: number, groupId: string, api: A,
   body: RequestInput<A>, errorCode: (res: ResponseOf<A>) => number, shareGroupApi = false): Promise<ResponseOf<A>> {
   return await retrying(ctx, deadline, async () => {
     const conn = await ctx.cluster.coordinatorConnection(groupId)
     if (shareGroupApi) assertShareGroups(conn)
-    const res = await conn.send(api, body, { timeoutMs: remaining(deadline, api.name) })
+    // One attempt may not take the whole call's time: a coordinator that hangs is left for another.
+    const timeoutMs = Math.min(remaining(deadline, api.name), conn.settings.requestTimeoutMs)
+    const res = await conn.send(api, body, { timeoutMs }).catch((err: unknown) => {
+      if (err instanceof KafkaError) ctx.cluster.invalidateOnError(err, { groupId })
+      throw err
+    })
     const code = errorCode(res)
     if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE || code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
       ctx.cluster.invalidateOnError(code, { groupId })

@@ -76,6 +76,8 @@ export async function describeShareGroupOffsets (ctx: AdminContext, deadline: nu
   if (topics !== undefined) {
     request = []
     for (const t of topics) {
+      // Every partition as the cluster has it now: cached metadata misses partitions added since.
+      if (t.partitions === undefined) ctx.cluster.metadata.markStale({ topic: t.topic })
       const partitions = t.partitions !== undefined
         ? [...t.partitions]
         : (await ctx.cluster.topic({ topic: t.topic })).partitions.map(p => p.partition)

@@ -58,6 +58,9 @@ function toTimestamp (t: Message['timestamp'], now: number): number {
 /** Converts a message to bytes and measures it; throws {@link ConfigurationError} on bad input. */
 export function toPendingRecord (m: Message, now: number): PendingRecord {
   if (m === null || typeof m !== 'object') throw new ConfigurationError('a message must be an object { key?, value, headers?, partition?, timestamp? }', 'messages')
+  if (m.partition !== undefined && (!Number.isSafeInteger(m.partition) || m.partition < 0)) {
+    throw new ConfigurationError(`partition must be an integer >= 0, got ${String(m.partition)}`, 'partition')
+  }
   const key = toBytes(m.key)
   const value = toBytes(m.value)
   const headers: EncodedHeader[] = []
@@ -73,4 +76,14 @@ export function toPendingRecord (m: Message, now: number): PendingRecord {
     }
   }
   return { key, value, headers, timestamp: toTimestamp(m.timestamp, now), size }
+}
+
+/**
+ * The highest partition the messages name, if any (checked by {@link toPendingRecord}):
+ * `send` waits until the topic's metadata has it.
+ */
+export function highestPartition (messages: readonly Message[]): number | undefined {
+  let highest: number | undefined
+  for (const m of messages) if (m.partition !== undefined && (highest === undefined || m.partition > highest)) highest = m.partition
+  return highest
 }

@@ -42,7 +42,7 @@ export interface ProducerOptions extends Omit<ClusterOptions, 'maxInFlightReques
    * Default 33 554 432 (32 MiB, Java's `buffer.memory`).
    */
   maxBufferedBytes?: number
-  /** How long `send()` waits for buffer space or for a topic's metadata, ms. Default 60 000. */
+  /** How long `send()` waits for buffer space or for metadata (a topic not created yet, a partition just added), ms. Default 60 000. */
   maxBlockMs?: number
   /** Largest Produce request, bytes (batches to one broker are split across requests beyond it). Default 1 048 576. */
   maxRequestSize?: number

@@ -1,4 +1,5 @@
 import type { Cluster } from '../cluster.js'
+import type { MetadataCache } from '../metadata.js'
 import type { TopicIdPartition } from './ack-outbox.js'
 import type { Assignment } from './share-membership.js'
 
@@ -11,15 +12,30 @@ export interface RoutedPartitions {
 }
 
 /**
- * Places each assigned partition with its leader. Assignments name topics by id: an id the
- * metadata does not know yet is looked up (one Metadata request for all of them); a
- * partition without a leader (election in progress) waits for the next attempt.
+ * The topic ids of `assignment` whose metadata must be fetched before every assigned
+ * partition can be placed: topics not known or marked stale, topics that lack an assigned
+ * partition (the broker assigns a partition added by CreatePartitions before this client's
+ * metadata has it, and nothing else would refresh a topic whose other partitions work), and
+ * topics with an assigned partition that had no leader (an election may have ended since).
+ */
+export function topicsToRefresh (metadata: MetadataCache, assignment: Assignment): string[] {
+  return [...assignment].filter(([topicId, partitions]) => {
+    const ref = { topicId }
+    return metadata.needsRefresh(ref) || partitions.some(p => (metadata.partition(ref, p)?.leaderId ?? -1) < 0)
+  }).map(([topicId]) => topicId)
+}
+
+/**
+ * Places each assigned partition with its leader. Assignments name topics by id: topics
+ * {@link topicsToRefresh} names are looked up first (one Metadata request for all of them);
+ * a partition still without a leader (election in progress) or not yet in the metadata
+ * waits for the next attempt.
  */
 export async function routePartitions (cluster: Cluster, assignment: Assignment): Promise<RoutedPartitions> {
   const byNode = new Map<number, TopicIdPartition[]>()
   let unresolved = 0
-  const unknown = [...assignment.keys()].filter(topicId => cluster.metadata.needsRefresh({ topicId }))
-  if (unknown.length > 0) await cluster.refreshMetadata(unknown.map(topicId => ({ topicId }))).catch(() => {})
+  const refresh = topicsToRefresh(cluster.metadata, assignment)
+  if (refresh.length > 0) await cluster.refreshMetadata(refresh.map(topicId => ({ topicId }))).catch(() => {})
   for (const [topicId, partitions] of assignment) {
     const topic = cluster.metadata.topic({ topicId })
     for (const partition of partitions) {

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { Cluster } from '../../../client/cluster.js'
-import { ConfigurationError, ConnectionError } from '../../../client/errors.js'
+import { ConfigurationError, ConnectionError, KafkaError, RequestTimeoutError } from '../../../client/errors.js'
 import { ConnectionPool } from '../../../client/pool.js'
 import { ErrorCode } from '../../../protocol/error-codes.js'
-import { Metadata, decodeRequest, encodeResponse } from '../../../protocol/index.js'
+import { FindCoordinator, Metadata, decodeRequest, encodeResponse } from '../../../protocol/index.js'
 import { kafkaLike, peer } from './fixtures/fake-peer.js'
 
 const ID = 'AAAAAAAAAAAAAAAAAAAAAg'
@@ -124,4 +124,47 @@ t.test('a topic first looked up by id is refreshed by name afterwards', async t 
   asked.length = 0
   await Promise.all([cluster.refreshMetadata([{ topic: 'jobs' }]), cluster.refreshMetadata([{ topicId: ID }]), cluster.refreshMetadata()])
   t.equal(asked.length, 1, 'concurrent refreshes covering the same topics share one request')
+})
+
+t.test('a coordinator whose broker refuses connections is forgotten and looked up again', async t => {
+  const gone = await peer(() => {})
+  const deadPort = gone.port
+  await gone.close()
+  let finds = 0
+  const p = await peer(kafkaLike((s, apiKey, version, correlationId) => {
+    if (apiKey !== FindCoordinator.apiKey) return
+    finds++
+    // First the broker that is gone, then this one.
+    const [nodeId, port] = finds === 1 ? [2, deadPort] : [1, p.port]
+    s.write(encodeResponse(FindCoordinator, version, correlationId, {
+      throttleTimeMs: 0, coordinators: [{ key: 'g', nodeId, host: '127.0.0.1', port, errorCode: 0, errorMessage: null }]
+    }))
+  }))
+  t.teardown(() => p.close())
+  const cluster = new Cluster({ bootstrapServers: p.address, reconnectBackoffMs: 1, reconnectBackoffMaxMs: 1 })
+  t.teardown(() => cluster.close())
+  t.equal((await cluster.coordinator('g')).nodeId, 2)
+  await t.rejects(cluster.coordinatorConnection('g'), { name: 'ConnectionError', reason: 'refused' })
+  t.equal((await cluster.coordinator('g')).nodeId, 1, 'asked FindCoordinator again instead of keeping the dead broker')
+  t.equal(finds, 2)
+  t.equal((await cluster.coordinatorConnection('g')).nodeId, 1)
+})
+
+t.test('a refused leader marks its topics stale; a request timeout invalidates what it names', async t => {
+  const gone = await peer(() => {})
+  const deadPort = gone.port
+  await gone.close()
+  const cluster = new Cluster({ bootstrapServers: 'localhost:1' })
+  t.teardown(() => cluster.close())
+  seed(cluster)
+  cluster.metadata.addBrokers([{ nodeId: 1, host: '127.0.0.1', port: deadPort }])
+  t.notOk(cluster.metadata.needsRefresh({ topic: 'jobs' }))
+  await t.rejects(cluster.connection(1, 'produce'), { name: 'ConnectionError' })
+  t.ok(cluster.metadata.needsRefresh({ topic: 'jobs' }), 'the leader may be gone: look it up again')
+  seed(cluster)
+  const timeout = new RequestTimeoutError('no answer', 10, 1)
+  t.ok(cluster.invalidateOnError(timeout, { topic: { topic: 'jobs' } }))
+  t.ok(cluster.metadata.needsRefresh({ topic: 'jobs' }))
+  t.ok(cluster.invalidateOnError(timeout, { groupId: 'g' }), 'a coordinator request that timed out')
+  t.notOk(cluster.invalidateOnError(new KafkaError('other', true), { groupId: 'g' }), 'not a routing failure')
 })

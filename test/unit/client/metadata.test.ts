@@ -64,3 +64,23 @@ t.test('a re-created topic replaces the old id; unknown topics are dropped', asy
   t.equal(m.topic({ topic: 'jobs' }), undefined)
   t.equal(m.topic({ topicId: NEW_ID }), undefined)
 })
+
+t.test('a partition the cache lacks (added by CreatePartitions) needs a refresh; the others do not', async t => {
+  const m = new MetadataCache()
+  m.update(response([{ name: 'jobs', leaders: [[1, 5], [2, 7]] }]))
+  t.notOk(m.needsRefresh({ topicId: ID }, 1))
+  t.ok(m.needsRefresh({ topicId: ID }, 2), 'partition 2 is not known yet')
+  t.notOk(m.needsRefresh({ topicId: ID }), 'the topic as such is fresh')
+  m.update(response([{ name: 'jobs', leaders: [[1, 5], [2, 7], [1, 0]] }]))
+  t.notOk(m.needsRefresh({ topic: 'jobs' }, 2), 'known after the refresh')
+})
+
+t.test('a broker that failed: the topics it leads are marked stale, the others not', async t => {
+  const m = new MetadataCache()
+  m.update(response([{ name: 'jobs', leaders: [[1, 5], [2, 7]] }, { name: 'other', id: NEW_ID, leaders: [[1, 3]] }]))
+  m.markStaleLedBy(2)
+  t.ok(m.needsRefresh({ topic: 'jobs' }), 'jobs-1 is led by broker 2')
+  t.notOk(m.needsRefresh({ topic: 'other' }), 'other is led by broker 1 only')
+  m.markStaleLedBy(3)
+  t.notOk(m.needsRefresh({ topic: 'other' }), 'a broker that leads nothing changes nothing')
+})
