@@ -28,6 +28,8 @@ export interface HandOut {
   o: string
   /** Delivery count the broker reported. */
   dc: number
+  /** Lock time left at hand-out (the record's `lockDeadline` − now), ms; absent for framework workers. */
+  lock?: number
 }
 
 /**
@@ -224,7 +226,7 @@ export function explain (c: Counts, expected: string): string {
   if (c.handedTwice === 0 && c.acceptedTwice === 0) return '-'
   const parts = [expected]
   if (c.redeliveredSameCount > 0) parts.push(`${c.redeliveredSameCount} came back with the same delivery count (broker lost the acquisition)`)
-  if (c.acceptedTwice > 0) parts.push(`${c.acceptedTwice} accepted twice: both deliveries' accepts reported as applied`)
+  if (c.acceptedTwice > 0) parts.push(`${c.acceptedTwice} accepted twice (two accepts logged as applied)`)
   return parts.join('; ')
 }
 

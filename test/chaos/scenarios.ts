@@ -78,11 +78,11 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     ...base,
     name: 'consumer-freeze',
-    about: 'a consumer (implicit mode) SIGSTOPped for 8 s with a 3 s lock, then SIGCONT',
+    about: 'a consumer (implicit mode) SIGSTOPped for 8 s with a 5 s lock, then SIGCONT',
     acknowledgementMode: 'implicit',
-    lockMs: 3000,
+    lockMs: 5000,
     steps: [{ at: { accepted: 0.3 }, fault: { kind: 'freeze-worker', worker: 0, frozenMs: 8000 } }],
-    duplicates: 'the frozen consumer\'s locks ran out: its records went to the other consumer (delivery 2); its late accepts must fail'
+    duplicates: 'locks ran out while the consumer was frozen: its records are delivered again (delivery count 2+) and its late accepts must fail'
   },
   {
     ...base,
@@ -94,7 +94,7 @@ export const SCENARIOS: readonly Scenario[] = [
       { at: { accepted: 0.2 }, fault: { kind: 'kill-worker', worker: 0 } },
       { at: { accepted: 0.35 }, fault: { kind: 'roll-brokers' } }
     ],
-    duplicates: 'the killed App\'s records come back after its locks end; leader moves during the roll redeliver handed-out records'
+    duplicates: 'the killed App\'s records come back after its locks end, including ones it had decided to accept whose acks never left it (accepted twice at the App level); leader moves during the roll redeliver handed-out records'
   },
   {
     ...base,

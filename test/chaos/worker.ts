@@ -49,7 +49,7 @@ while (!stopping) {
     const o = String(r.offset)
     const seq = seqOfValue(r.value)
     seqAt.set(`${r.partition}:${o}`, seq)
-    return { k: 'out', t, w: cfg.name, seq, p: r.partition, o, dc: r.deliveryCount }
+    return { k: 'out', t, w: cfg.name, seq, p: r.partition, o, dc: r.deliveryCount, lock: r.lockDeadline - t }
   }))
   await sleep(batch.length * 1000 / cfg.recordsPerSec)
   if (cfg.acknowledgementMode === 'explicit') {
