@@ -5,10 +5,11 @@
  * event. Processes at most `recordsPerSec`. The App's own SIGTERM handling stops it gracefully.
  */
 import { App, BaseConsumer, silentLogger, type Message } from '../../framework/index.js'
-import { errorClass, EventLog, seqOfValue, sleep, workerConfig } from './worker-log.js'
+import { errorClass, EventLog, seqOfValue, sleep, traceRequests, workerConfig } from './worker-log.js'
 
 const cfg = workerConfig()
 const log = new EventLog(cfg.logFile)
+if (cfg.trace) traceRequests(cfg.name, log)
 const CONCURRENCY = 2
 
 class Sequenced extends BaseConsumer<string> {

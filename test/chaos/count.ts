@@ -59,8 +59,23 @@ export interface AppError {
   msg: string
 }
 
+/** A request the worker's client made (only with tracing on; for finding where time went, not counted). */
+export interface RequestEvent {
+  k: 'req'
+  /** When it ended, epoch ms. */
+  t: number
+  w: string
+  api: string
+  node: number
+  ms: number
+  /** Error class of a failed request, or the non-zero error codes in its response (top level and partitions). */
+  err: string | null
+  /** ShareFetch: records acquired. */
+  acquired?: number
+}
+
 /** One line of a worker's log. */
-export type ChaosEvent = HandOut | AckOutcome | AppError
+export type ChaosEvent = HandOut | AckOutcome | AppError | RequestEvent
 
 /** What {@link countRun} needs. */
 export interface RunFacts {

@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- [--records N] [--rate R] [scenario...]]`: runs chaos scenarios (all by
+ * `npm run chaos [-- [--records N] [--rate R] [--stall-ms MS] [--trace] [scenario...]]`: runs chaos scenarios (all by
  * default), one after the other, each on its own 3-node cluster; prints a table row per
  * scenario and one JSON line for the run; exits 1 when any scenario failed.
  */
@@ -16,6 +16,7 @@ const { values, positionals } = parseArgs({
     records: { type: 'string', default: '20000' },
     rate: { type: 'string', default: '250' },
     'stall-ms': { type: 'string', default: '45000' },
+    trace: { type: 'boolean', default: false },
     list: { type: 'boolean', default: false }
   }
 })
@@ -32,7 +33,7 @@ const began = Date.now()
 for (const s of chosen) {
   // Consuming takes records / (workers × rate); faults, stalls, drain and cluster start on top.
   const timeoutMs = 300_000 + 2 * records * 1000 / (s.workers * rate)
-  const row = await runScenario(s, { records, recordsPerSec: rate, stallMs: Number(values['stall-ms']), timeoutMs, workDir, log: line => process.stderr.write(line + '\n') })
+  const row = await runScenario(s, { records, recordsPerSec: rate, stallMs: Number(values['stall-ms']), timeoutMs, workDir, trace: values.trace, log: line => process.stderr.write(line + '\n') })
   rows.push(row)
   process.stderr.write(`\n${formatTable([row])}\n\n`)
 }

@@ -34,11 +34,14 @@ export interface RunOptions {
   workDir: string
   /** A running 3-node cluster to use instead of starting one per scenario (it is left running, every node up). */
   broker?: BrokerHandle
+  /** Workers also log every share request (for finding where a pause came from). */
+  trace?: boolean
   /** Progress lines. */
   log: (line: string) => void
 }
 
 const PARTITIONS = 6
+const IDLE_BEFORE_SECOND_WAVE_MS = 3000
 const SHARE_COORDINATOR_KEY = 2 // FindCoordinator key type SHARE (KIP-932): key `group:topicId:partition`
 
 /** Child processes of the workers, killed on exit whatever happens. */
@@ -108,14 +111,23 @@ class ScenarioRun {
       this.topicId = created!.topicId
       await admin.alterGroupConfigs(this.groupId, { 'share.auto.offset.reset': 'earliest', ...(s.lockMs !== undefined ? { 'share.record.lock.duration.ms': String(s.lockMs) } : {}) })
     })
-    this.say(`topic ${this.topic}, group ${this.groupId}, leaders ${(await leaders(bootstrap, this.topic)).join(',')}`)
+    const { share, group } = await this.coordinators()
+    this.say(`topic ${this.topic}, group ${this.groupId}, partition leaders ${(await leaders(bootstrap, this.topic)).join(',')}, share coordinator node ${share}, group coordinator node ${group}`)
+    // With a second wave, 10 % of the records come once the workers have idled.
+    const firstWave = s.secondWave === true ? Math.floor(opts.records * 0.9) : opts.records
     if (s.produceDuring === true) {
-      this.producing = this.produce(bootstrap, opts.recordsPerSec * s.workers)
+      this.producing = this.produce(bootstrap, opts.recordsPerSec * s.workers, 0, firstWave)
     } else {
-      await this.produce(bootstrap, Infinity)
+      await this.produce(bootstrap, Infinity, 0, firstWave)
       this.say(`produced ${this.produced.size}`)
     }
     for (let i = 0; i < s.workers; i++) this.startWorker(i, bootstrap)
+    if (firstWave < opts.records) {
+      await this.consumeToEnd()
+      await sleep(IDLE_BEFORE_SECOND_WAVE_MS)
+      await this.produce(bootstrap, Infinity, firstWave, opts.records)
+      this.say(`second wave: produced ${opts.records - firstWave} more`)
+    }
 
     for (const step of s.steps) {
       await this.until(`trigger ${JSON.stringify(step.at)}`, () => this.reached(step.at))
@@ -155,13 +167,14 @@ class ScenarioRun {
     this.opts.log(`chaos ${this.s.name} +${((Date.now() - this.started) / 1000).toFixed(1)}s: ${line}`)
   }
 
-  private async produce (bootstrap: string, perSec: number): Promise<void> {
+  /** Writes seqs `from` until `to` (exclusive), at most `perSec` a second. */
+  private async produce (bootstrap: string, perSec: number, from: number, to: number): Promise<void> {
     const producer = new Producer({ bootstrapServers: bootstrap })
     const chunk = Number.isFinite(perSec) ? 100 : 2000
     const began = Date.now()
     try {
-      for (let start = 0; start < this.opts.records && !this.aborted; start += chunk) {
-        const seqs = Array.from({ length: Math.min(chunk, this.opts.records - start) }, (_, i) => start + i)
+      for (let start = from; start < to && !this.aborted; start += chunk) {
+        const seqs = Array.from({ length: Math.min(chunk, to - start) }, (_, i) => start + i)
         const messages = seqs.map(seq => ({ key: String(seq), value: String(seq), headers: { seq: String(seq) }, partition: seq % PARTITIONS }))
         try {
           await producer.send({ topic: this.topic, messages })
@@ -171,7 +184,7 @@ class ScenarioRun {
           this.events.push({ k: 'err', t: Date.now(), w: 'producer', cls: errorClass(err), msg: err instanceof Error ? err.message : String(err) })
           if (!Number.isFinite(perSec)) throw err
         }
-        const due = began + (start + chunk) * 1000 / perSec
+        const due = began + (start - from + chunk) * 1000 / perSec
         if (Date.now() < due) await sleep(due - Date.now())
       }
     } finally {
@@ -190,7 +203,8 @@ class ScenarioRun {
       acquireMode: this.s.acquireMode,
       acknowledgementMode: this.s.acknowledgementMode,
       recordsPerSec: this.opts.recordsPerSec,
-      maxPollRecords: 100
+      maxPollRecords: 100,
+      trace: this.opts.trace === true
     }
     const script = fileURLToPath(new URL(this.s.worker === 'app' ? './app-worker.js' : './worker.js', import.meta.url))
     const child = fork(script, [], { env: { ...process.env, CHAOS_WORKER: JSON.stringify(cfg) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
@@ -244,17 +258,10 @@ class ScenarioRun {
         return
       }
       case 'kill-share-coordinator': {
-        const cluster = new Cluster({ bootstrapServers: broker.bootstrap })
-        let node: number
-        try {
-          node = (await cluster.coordinator(`${this.groupId}:${this.topicId}:0`, SHARE_COORDINATOR_KEY)).nodeId
-          const group = (await cluster.coordinator(this.groupId)).nodeId
-          note(`SIGKILL node ${node} (share coordinator; group coordinator is node ${group}; partition leaders ${(await leaders(broker.bootstrap, this.topic)).join(',')})`)
-        } finally {
-          await cluster.close()
-        }
-        await stopNode(broker, node, { graceMs: 0 })
-        await this.bringBack(node, fault.downMs)
+        const { share, group } = await this.coordinators()
+        note(`SIGKILL node ${share} (share coordinator; group coordinator is node ${group}; partition leaders ${(await leaders(broker.bootstrap, this.topic)).join(',')})`)
+        await stopNode(broker, share, { graceMs: 0 })
+        await this.bringBack(share, fault.downMs)
         return
       }
       case 'kill-worker': {
@@ -280,6 +287,17 @@ class ScenarioRun {
           await this.bringBack(node.nodeId, 0)
           await this.fullIsr()
         }
+    }
+  }
+
+  /** The nodes holding the share coordinator of the group's state for partition 0 (FindCoordinator key type SHARE) and the group coordinator. */
+  private async coordinators (): Promise<{ share: number, group: number }> {
+    const cluster = new Cluster({ bootstrapServers: this.broker!.bootstrap })
+    try {
+      const share = (await cluster.coordinator(`${this.groupId}:${this.topicId}:0`, SHARE_COORDINATOR_KEY)).nodeId
+      return { share, group: (await cluster.coordinator(this.groupId)).nodeId }
+    } finally {
+      await cluster.close()
     }
   }
 
@@ -321,8 +339,10 @@ class ScenarioRun {
         this.say(`workers accepted all ${this.produced.size}`)
         return
       }
-      if (this.events.length !== seen) {
-        seen = this.events.length
+      // Requests (traced) are not progress: an idle consumer keeps fetching.
+      const progress = this.events.filter(e => e.k !== 'req').length
+      if (progress !== seen) {
+        seen = progress
         movedAt = Date.now()
       }
       if (Date.now() - movedAt > this.opts.stallMs) {

@@ -36,6 +36,11 @@ export interface Scenario {
   lockMs?: number
   /** Records are written while the workers consume (by an idempotent producer), not before. */
   produceDuring?: boolean
+  /**
+   * 90 % of the records are written first; the last 10 % once the workers accepted those (or
+   * stalled) and idled 3 s: new work for consumers whose leaders all answered empty.
+   */
+  secondWave?: boolean
   steps: Array<{ at: Trigger, fault: Fault }>
   /** Why records may be handed out or accepted twice here (the table's explanation column). */
   duplicates: string
@@ -45,8 +50,16 @@ const base = { worker: 'consumer', workers: 2, acquireMode: 'batch_optimized', a
 
 /** Every scenario, in the order `npm run chaos` runs them. */
 export const SCENARIOS: readonly Scenario[] = [
-  { ...base, name: 'no-fault-batch', about: 'no fault, batch_optimized', steps: [], duplicates: 'none expected' },
-  { ...base, name: 'no-fault-record-limit', about: 'no fault, record_limit', acquireMode: 'record_limit', steps: [], duplicates: 'none expected' },
+  { ...base, name: 'no-fault-batch', about: 'no fault, batch_optimized, second wave after idling', secondWave: true, steps: [], duplicates: 'none expected' },
+  {
+    ...base,
+    name: 'no-fault-record-limit',
+    about: 'no fault, record_limit, second wave after idling',
+    acquireMode: 'record_limit',
+    secondWave: true,
+    steps: [],
+    duplicates: 'none expected'
+  },
   {
     ...base,
     name: 'leader-kill',

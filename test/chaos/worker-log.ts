@@ -1,4 +1,6 @@
+import diagnostics_channel from 'node:diagnostics_channel'
 import { closeSync, openSync, writeSync } from 'node:fs'
+import { TRACE_CHANNELS, type ConnectionTrace, type RequestTrace } from '../../client/tracing.js'
 import type { ChaosEvent } from './count.js'
 
 /** How the runner configures a worker process (env `CHAOS_WORKER`, JSON). */
@@ -15,6 +17,8 @@ export interface WorkerConfig {
   /** Records per second this worker processes at most (paces the run so faults land mid-consume). */
   recordsPerSec: number
   maxPollRecords: number
+  /** Log every share request (api, broker, duration, error codes) too. */
+  trace: boolean
 }
 
 /** The worker's config from its environment. */
@@ -71,4 +75,30 @@ export function seqOfValue (value: Buffer | null): number {
 /** Waits `ms`. */
 export function sleep (ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms))
+}
+
+interface SharePartitionAnswer { errorCode: number, acquiredRecords?: Array<{ firstOffset: bigint, lastOffset: bigint }> }
+interface ShareAnswer { errorCode?: number, responses?: Array<{ partitions: SharePartitionAnswer[] }> }
+
+/** Logs every request of this process as it ends, and every connection event (as api `connection:<event>`). */
+export function traceRequests (name: string, log: EventLog): void {
+  const onEnd = (m: unknown): void => {
+    const r = m as RequestTrace
+    const res = r.response as ShareAnswer | undefined
+    const parts = res?.responses?.flatMap(t => t.partitions) ?? []
+    const codes = [res?.errorCode ?? 0, ...parts.map(p => p.errorCode)].filter(c => c !== 0)
+    let acquired = 0
+    for (const p of parts) for (const a of p.acquiredRecords ?? []) acquired += Number(a.lastOffset - a.firstOffset) + 1
+    log.write([{
+      k: 'req', t: Date.now(), w: name, api: r.api, node: r.broker.nodeId, ms: Math.round(r.durationMs ?? 0),
+      err: r.error !== undefined ? errorClass(r.error) : codes.length > 0 ? codes.join(',') : null,
+      ...(r.api === 'ShareFetch' ? { acquired } : {})
+    }])
+  }
+  diagnostics_channel.subscribe(TRACE_CHANNELS.end, onEnd)
+  diagnostics_channel.subscribe(TRACE_CHANNELS.error, onEnd)
+  diagnostics_channel.subscribe(TRACE_CHANNELS.connection, m => {
+    const c = m as ConnectionTrace
+    log.write([{ k: 'req', t: Date.now(), w: name, api: `connection:${c.event}:${c.purpose}`, node: c.broker.nodeId, ms: 0, err: c.error !== undefined ? errorClass(c.error) : null }])
+  })
 }

@@ -6,10 +6,11 @@
  */
 import { ShareConsumer } from '../../client/share-consumer.js'
 import type { AckOutcome, ChaosEvent } from './count.js'
-import { errorClass, EventLog, seqOfValue, sleep, workerConfig } from './worker-log.js'
+import { errorClass, EventLog, seqOfValue, sleep, traceRequests, workerConfig } from './worker-log.js'
 
 const cfg = workerConfig()
 const log = new EventLog(cfg.logFile)
+if (cfg.trace) traceRequests(cfg.name, log)
 const consumer = new ShareConsumer({
   bootstrapServers: cfg.bootstrap,
   groupId: cfg.groupId,

@@ -14,6 +14,7 @@ const produced = (n: number): Set<number> => new Set(Array.from({ length: n }, (
 t.test('every record handed out and accepted once: nothing lost, nothing twice', async t => {
   const events: ChaosEvent[] = []
   for (let s = 0; s < 12; s++) events.push(out(s % 2 === 0 ? 'w0' : 'w1', s, 100 + s), ack(s % 2 === 0 ? 'w0' : 'w1', s, 200 + s))
+  events.push({ k: 'req', t: 150, w: 'w0', api: 'ShareFetch', node: 1, ms: 9000, err: '6' }) // traced requests are not counted
   const c = countRun({ produced: produced(12), events, lagZero: true })
   t.match(c, { produced: 12, lost: 0, neverConsumed: 0, handedTwice: 0, acceptedTwice: 0, writtenTwice: 0, unexpected: 0, drained: 0, errors: {}, longestPauseMs: 1, recoverMs: null })
   t.same(failures(c), [])
