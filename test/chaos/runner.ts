@@ -122,12 +122,7 @@ class ScenarioRun {
       this.say(`produced ${this.produced.size}`)
     }
     for (let i = 0; i < s.workers; i++) this.startWorker(i, bootstrap)
-    if (firstWave < opts.records) {
-      await this.consumeToEnd()
-      await sleep(IDLE_BEFORE_SECOND_WAVE_MS)
-      await this.produce(bootstrap, Infinity, firstWave, opts.records)
-      this.say(`second wave: produced ${opts.records - firstWave} more`)
-    }
+    if (firstWave < opts.records) await this.secondWave(bootstrap, firstWave)
 
     for (const step of s.steps) {
       await this.until(`trigger ${JSON.stringify(step.at)}`, () => this.reached(step.at))
@@ -167,15 +162,41 @@ class ScenarioRun {
     this.opts.log(`chaos ${this.s.name} +${((Date.now() - this.started) / 1000).toFixed(1)}s: ${line}`)
   }
 
-  /** Writes seqs `from` until `to` (exclusive), at most `perSec` a second. */
-  private async produce (bootstrap: string, perSec: number, from: number, to: number): Promise<void> {
+  /**
+   * Once the workers accepted the first wave (or stalled) and idled, writes the seqs from
+   * `from` on to one leader's partitions at a time, waiting up to 5 s for them between
+   * leaders: whichever leader a consumer keeps polling while all are empty, some of this
+   * wave lands only on the others.
+   */
+  private async secondWave (bootstrap: string, from: number): Promise<void> {
+    await this.consumeToEnd()
+    await sleep(IDLE_BEFORE_SECOND_WAVE_MS)
+    const byLeader = new Map<number, number[]>()
+    for (const [partition, leader] of (await leaders(bootstrap, this.topic)).entries()) byLeader.set(leader, [...byLeader.get(leader) ?? [], partition])
+    const per = Math.ceil((this.opts.records - from) / byLeader.size)
+    for (const [leader, partitions] of byLeader) {
+      const to = Math.min(from + per, this.opts.records)
+      await this.produce(bootstrap, Infinity, from, to, seq => partitions[seq % partitions.length]!)
+      this.say(`second wave: ${to - from} records to node ${leader}'s partitions ${partitions.join(',')}`)
+      const wave = Array.from({ length: to - from }, (_, i) => from + i)
+      const until = Date.now() + 5000
+      await this.until('the second wave', () => {
+        const accepted = this.workerAccepted()
+        return Date.now() > until || wave.every(seq => accepted.has(seq))
+      })
+      from = to
+    }
+  }
+
+  /** Writes seqs `from` until `to` (exclusive), at most `perSec` a second, to `partitionOf(seq)`. */
+  private async produce (bootstrap: string, perSec: number, from: number, to: number, partitionOf = (seq: number) => seq % PARTITIONS): Promise<void> {
     const producer = new Producer({ bootstrapServers: bootstrap })
     const chunk = Number.isFinite(perSec) ? 100 : 2000
     const began = Date.now()
     try {
       for (let start = from; start < to && !this.aborted; start += chunk) {
         const seqs = Array.from({ length: Math.min(chunk, to - start) }, (_, i) => start + i)
-        const messages = seqs.map(seq => ({ key: String(seq), value: String(seq), headers: { seq: String(seq) }, partition: seq % PARTITIONS }))
+        const messages = seqs.map(seq => ({ key: String(seq), value: String(seq), headers: { seq: String(seq) }, partition: partitionOf(seq) }))
         try {
           await producer.send({ topic: this.topic, messages })
           for (const seq of seqs) this.produced.add(seq)

@@ -38,7 +38,8 @@ export interface Scenario {
   produceDuring?: boolean
   /**
    * 90 % of the records are written first; the last 10 % once the workers accepted those (or
-   * stalled) and idled 3 s: new work for consumers whose leaders all answered empty.
+   * stalled) and idled 3 s, to one leader's partitions at a time: new work for consumers whose
+   * leaders all answered empty, arriving at each leader alone.
    */
   secondWave?: boolean
   steps: Array<{ at: Trigger, fault: Fault }>
