@@ -30,7 +30,7 @@ t.test('metadata of a created topic, by name and by id; produce routed to each l
   // On the shared 3-node cluster the leaders of a 3-partition topic are three nodes (Kafka
   // places partitions round-robin), so every test with several partitions has several leaders.
   const nodes = cluster.metadata.brokers.size
-  t.equal(nodes, testBroker().nodes.length, `metadata lists the ${nodes} nodes of the test cluster`)
+  t.equal(nodes, testBroker().nodes.length, `metadata lists every node of the test cluster (${nodes})`)
   t.equal(new Set(byName.partitions.map(p => p.leaderId)).size, Math.min(3, nodes), 'the leaders are different nodes')
 
   // A fresh cluster client that only knows the topic id resolves it with a Metadata-by-id request.
