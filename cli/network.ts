@@ -3,15 +3,12 @@ import { parseBootstrapServers } from '../client/address.js'
 import { Admin, type AdminOptions } from '../client/admin.js'
 import { UsageError } from './errors.js'
 import type { Output } from './output.js'
-import { traced } from './trace.js'
+import { traced, type TraceMode } from './trace.js'
 
 /**
  * Options every networked command shares (`--bootstrap`, `--timeout`, `--json`, `--trace`),
  * their help text, and what the clients are built with.
  */
-
-/** How much `--trace` prints: nothing, one timeline line per frame, or the line plus every field. */
-export type TraceMode = 'off' | 'summary' | 'full'
 
 /** The shared options, parsed. */
 export interface NetworkOptions {

@@ -4,7 +4,6 @@ import { KafkaProtocolError } from '../protocol/index.js'
 import { timelineLine } from './commands/proxy.js'
 import { renderFrame } from './commands/decode.js'
 import { ExchangeDecoder, type DecodedFrame } from './exchange.js'
-import type { NetworkOptions, TraceMode } from './network.js'
 import { toJson, type Output } from './output.js'
 import { TopicNames } from './proxy/timeline.js'
 
@@ -17,6 +16,9 @@ import { TopicNames } from './proxy/timeline.js'
  * diagnostics_channel is process-wide: every kshare client in the process is traced while
  * a trace is on (in the CLI there is only the command's).
  */
+
+/** How much `--trace` prints: nothing, one timeline line per frame, or the line plus every field. */
+export type TraceMode = 'off' | 'summary' | 'full'
 
 /** Starts printing to `io.err`; returns the function that stops it. */
 export function startTrace (io: Output, mode: TraceMode, json: boolean): () => void {
@@ -65,7 +67,7 @@ export function startTrace (io: Output, mode: TraceMode, json: boolean): () => v
 }
 
 /** Runs `run` with tracing on as `net.trace` says (off: just runs it). */
-export async function traced<T> (io: Output, net: NetworkOptions, run: () => Promise<T>): Promise<T> {
+export async function traced<T> (io: Output, net: { trace: TraceMode, json: boolean }, run: () => Promise<T>): Promise<T> {
   const stop = startTrace(io, net.trace, net.json)
   try {
     return await run()

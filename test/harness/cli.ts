@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run broker [-- --brokers 3] [-- --secure]`, `npm run broker:stop`, `node cli.js status`.
+ * `npm run broker [-- --brokers N] [-- --secure]`, `npm run broker:stop`, `node cli.js status`.
+ * Without `--brokers`, the node count is the tests' (`KSHARE_TEST_BROKERS`, default 3), so a
+ * broker started here is the one `npm test` would have started.
  * Errors print one message (no stack) and exit 1.
  */
 import { BrokerHarnessError } from './errors.js'
@@ -10,15 +12,15 @@ import { liveUsers, readState } from './state.js'
 const USAGE = 'usage: cli.js start [--brokers N] [--secure] | stop | status'
 
 /** Parses `start` flags. */
-function parseStartArgs (args: string[]): { brokers: number, secure: boolean } {
-  let brokers = 1
+function parseStartArgs (args: string[]): { brokers: number | undefined, secure: boolean } {
+  let brokers: number | undefined
   let secure = process.env.KSHARE_BROKER_SECURE === '1'
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string
     if (a === '--brokers' || a.startsWith('--brokers=')) {
       const text = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i]
       brokers = Number(text)
-      if (!Number.isInteger(brokers) || brokers < 1) throw new BrokerHarnessError('BAD_OPTIONS', `--brokers needs a positive number, not ${String(text)}`)
+      if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) throw new BrokerHarnessError('BAD_OPTIONS', `--brokers needs a node count 1..9, not ${String(text)}`)
     } else if (a === '--secure') {
       secure = true
     } else {

@@ -18,6 +18,6 @@ export {
   finalizedFeatureLevel, parseBootstrap, parseHostPort, probeApiVersions, requestOnce, tcpProbe,
   type ApiVersionsBody, type HostPort, type ProbeTimeouts
 } from './probe.js'
-export { ensureSharedBroker, releaseSharedBroker, stopSharedBroker, testBootstrap, testBroker, type SharedBroker, type SharedBrokerOptions } from './shared.js'
+export { ensureSharedBroker, releaseSharedBroker, sharedBrokerCount, stopSharedBroker, testBootstrap, testBroker, type SharedBroker, type SharedBrokerOptions } from './shared.js'
 export { SCRAM_PASSWORD, SCRAM_USERNAME } from './tls.js'
 export { DEFAULT_KAFKA_VERSION, requestedKafkaVersion, validateKafkaVersion, type KafkaVersion } from './version.js'

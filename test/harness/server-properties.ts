@@ -90,16 +90,22 @@ export function renderServerProperties (template: string, node: NodeTopology,
 }
 
 /**
- * Replication settings for internal topics on an `n`-node cluster: RF n (so a failover test
- * can stop one node without losing the group/share state) and min ISR 1 (so writes go on
- * while nodes are down). Empty for one node: the template's values are already right.
+ * Settings for an `n`-node cluster. Internal topics: RF n (so a failover test can stop one
+ * node without losing the group/share state) with min ISR 1 from the template (writes go on
+ * while nodes are down), and n partitions each, so that group coordinators and share-state
+ * coordinators land on different nodes, not all on one. Other topics default to RF n, so
+ * records become visible to share consumers only once the followers have them, as in
+ * production; `min.insync.replicas` stays at Kafka's 1, so a follower starved of CPU on a busy
+ * test machine cannot fail a produce. Empty for one node: the template's values are right.
  */
 export function clusterOverrides (n: number): Record<string, number> {
   if (n <= 1) return {}
   return {
     'offsets.topic.replication.factor': n,
+    'offsets.topic.num.partitions': n,
     'transaction.state.log.replication.factor': n,
     'share.coordinator.state.topic.replication.factor': n,
+    'share.coordinator.state.topic.num.partitions': n,
     'default.replication.factor': n
   }
 }

@@ -22,7 +22,7 @@ export interface SharedBrokerOptions {
   userPid?: number
   /** Label for the lease. */
   userLabel?: string
-  /** Nodes for a new broker (default 1). A running broker of another size is an error for the CLI only. */
+  /** Nodes for a new broker (default {@link sharedBrokerCount}). A running broker of another size is an error. */
   brokers?: number
   /** Add the SASL/SSL listeners to a new broker (default: `KSHARE_BROKER_SECURE=1`). */
   secure?: boolean
@@ -47,6 +47,19 @@ export function sharedBrokerPort (env: NodeJS.ProcessEnv = process.env): number 
   const port = Number(text)
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new BrokerHarnessError('BAD_OPTIONS', `KSHARE_BROKER_PORT=${text} is not a port number`)
   return port
+}
+
+/**
+ * Nodes of the shared test broker: `KSHARE_TEST_BROKERS`, else 3. Three by default because
+ * that is where partition leaders spread over nodes and the group and share coordinators sit
+ * on other nodes than the bootstrap, which one node can never show; 1 is the quick way back.
+ */
+export function sharedBrokerCount (env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.KSHARE_TEST_BROKERS
+  if (text === undefined || text === '') return 3
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 1 || n > 9) throw new BrokerHarnessError('BAD_OPTIONS', `KSHARE_TEST_BROKERS=${text}: expected a node count 1..9`)
+  return n
 }
 
 /** The state file path relative to the repo, for messages. */
@@ -84,6 +97,7 @@ export async function ensureSharedBroker (opts: SharedBrokerOptions): Promise<Sh
   }
   const version = requestedKafkaVersion()
   validateKafkaVersion(version)
+  const brokers = opts.brokers ?? sharedBrokerCount()
   return await withStateLock(async () => {
     let state = readState()
     if (state !== undefined && !await isStateLive(state)) {
@@ -98,7 +112,14 @@ export async function ensureSharedBroker (opts: SharedBrokerOptions): Promise<Sh
         throw new BrokerHarnessError('VERSION_MISMATCH',
           `the shared broker at ${running.bootstrap} runs Kafka ${running.version}, not ${version}; stop it first (npm run broker:stop) or use another KSHARE_STATE_DIR and KSHARE_BROKER_PORT`)
       }
-      if (opts.who === 'cli' && ((opts.brokers ?? 1) !== running.nodes.length || (opts.secure === true) !== (running.scram !== undefined))) {
+      // Tests must not run on another cluster size than asked for without saying so: a
+      // 1-node broker hides every defect that needs several leaders.
+      if (brokers !== running.nodes.length) {
+        throw new BrokerHarnessError('BAD_OPTIONS',
+          `a ${running.nodes.length}-node broker is already running at ${running.bootstrap}, not ${brokers} nodes as asked; ` +
+          `npm run broker:stop first, or set KSHARE_TEST_BROKERS=${running.nodes.length} to use it`)
+      }
+      if (opts.who === 'cli' && (opts.secure === true) !== (running.scram !== undefined)) {
         throw new BrokerHarnessError('BAD_OPTIONS',
           `a ${running.nodes.length}-node${running.scram !== undefined ? ' secure' : ''} broker is already running at ${running.bootstrap}; npm run broker:stop first`)
       }
@@ -115,7 +136,11 @@ export async function ensureSharedBroker (opts: SharedBrokerOptions): Promise<Sh
     }
     // KSHARE_BROKER_SECURE=1 adds the SASL/SSL listeners to a shared broker the tests start.
     const secure = opts.secure ?? process.env.KSHARE_BROKER_SECURE === '1'
-    const simple = (opts.brokers ?? 1) === 1 && !secure
+    const simple = brokers === 1 && !secure
+    if (forced === 'docker' && !simple) {
+      throw new BrokerHarnessError('BAD_OPTIONS',
+        `KSHARE_BROKER=docker runs docker-compose.yml's single plain node, not ${brokers} node(s)${secure ? ' with secured listeners' : ''}; set KSHARE_TEST_BROKERS=1 (and unset KSHARE_BROKER_SECURE) or use KSHARE_BROKER=local`)
+    }
     const mode = forced === 'local' || forced === 'docker'
       ? forced
       : (simple && await dockerAvailable() ? 'docker' : 'local')
@@ -123,7 +148,7 @@ export async function ensureSharedBroker (opts: SharedBrokerOptions): Promise<Sh
       mode,
       version,
       port: sharedBrokerPort(),
-      brokers: opts.brokers ?? 1,
+      brokers,
       secure,
       outliveProcess: true,
       log

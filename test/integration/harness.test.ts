@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import t from 'tap'
 import {
   BrokerHarnessError, finalizedFeatureLevel, parseBootstrap, probeApiVersions, restartNode, startPrivateBroker, stopBroker,
-  stopNode, tcpProbe, testBootstrap
+  sharedBrokerCount, stopNode, tcpProbe, testBootstrap, testBroker
 } from '../harness/index.js'
 
 // Proves the harness against real Kafka JVMs: the shared broker npm test started answers, and
@@ -23,6 +23,15 @@ t.test('the broker the harness started advertises the share-group APIs and share
   t.ok(min(79) <= 2 && max(79) >= 2, `ShareAcknowledge (79) v2 advertised (${min(79)}-${max(79)})`)
   t.ok(finalizedFeatureLevel(body, 'share.version') >= 1, `finalized share.version = ${finalizedFeatureLevel(body, 'share.version')}`)
   t.ok(await tcpProbe(first, 2000), `${bootstrap} accepts plain connections too`)
+})
+
+t.test('the shared broker has the nodes asked for (KSHARE_TEST_BROKERS, default 3), each answering', async (t) => {
+  const handle = testBroker()
+  // A KAFKA_BOOTSTRAP cluster is the user's: its size is not ours to check, only that it answers.
+  if (handle.mode !== 'external') t.equal(handle.nodes.length, sharedBrokerCount(), `${handle.nodes.length} nodes`)
+  for (const node of handle.nodes) {
+    t.equal((await probeApiVersions(node)).errorCode, 0, `node ${node.nodeId} at ${node.host}:${node.port} answers ApiVersions`)
+  }
 })
 
 t.test('a private broker: own ports, extra properties, stop closes the port and removes the work dir', async (t) => {

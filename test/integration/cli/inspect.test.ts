@@ -1,7 +1,8 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { testBootstrap } from '../../harness/index.js'
+import { Cluster } from '../../../client/cluster.js'
+import { testBootstrap, testBroker } from '../../harness/index.js'
 import { runCli } from '../../helpers/run-cli.js'
 import { uniqueName } from '../../helpers/share-setup.js'
 
@@ -10,11 +11,15 @@ import { uniqueName } from '../../helpers/share-setup.js'
 
 const bootstrap = testBootstrap()
 const B = ['--bootstrap', bootstrap]
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+// The harness sets default.replication.factor to the node count (test/harness/server-properties.ts).
+const defaultReplicationFactor = testBroker().nodes.length
 
 t.test('api-versions: broker and kshare ranges, the version used, share-group APIs marked, features', async t => {
   const text = await runCli(['api-versions', ...B])
   t.equal(text.code, 0, text.err)
-  t.match(text.out, new RegExp(`^broker ${bootstrap.replace(/\./g, '\\.')}, ApiVersions v\\d`))
+  // One broker answers: any of the bootstrap addresses.
+  t.match(text.out, new RegExp(`^broker (${bootstrap.split(',').map(escape).join('|')})( \\(node \\d+\\))?, ApiVersions v\\d`))
   t.match(text.out, /^\*\s+78\s+ShareFetch\s+\d+(-\d+)?\s+1-2\s+v[12]$/m, 'ShareFetch marked, with both ranges and the version used')
   t.match(text.out, /^\*\s+90\s+DescribeShareGroupOffsets\s/m)
   t.match(text.out, /^\s+1\s+Fetch\s+\d+-\d+\s+-\s+-$/m, 'an API kshare does not speak')
@@ -35,7 +40,7 @@ t.test('topics create → metadata shows it → list → delete', async t => {
   const topic = uniqueName('cli-topic')
   const created = await runCli(['topics', 'create', topic, '--partitions', '3', '--config', 'retention.ms=3600000', ...B])
   t.equal(created.code, 0, created.err)
-  t.match(created.out, new RegExp(`^created topic ${topic} \\(id \\S+, 3 partitions, replication factor 1\\)\\n$`))
+  t.match(created.out, new RegExp(`^created topic ${topic} \\(id \\S+, 3 partitions, replication factor ${defaultReplicationFactor}\\)\\n$`), 'the broker\'s default replication factor')
 
   const again = await runCli(['topics', 'create', topic, ...B])
   t.equal(again.code, 1, 'creating it again is a Kafka error')
@@ -48,7 +53,7 @@ t.test('topics create → metadata shows it → list → delete', async t => {
   t.equal(meta.code, 0, meta.err)
   t.match(meta.out, /^cluster \S+, controller \d+\n\nbrokers:\n\s+\d+\s+\S+:\d+/)
   t.match(meta.out, new RegExp(`topics \\(1\\):\\n  ${topic}  id \\S+  3 partitions\\n`))
-  for (const p of [0, 1, 2]) t.match(meta.out, new RegExp(`^\\s+${p}\\s+\\d+\\s+\\d+\\s+\\d+\\s+\\d+\\s+-$`, 'm'), `partition ${p}: leader, epoch, replicas, isr`)
+  for (const p of [0, 1, 2]) t.match(meta.out, new RegExp(`^\\s+${p}\\s+\\d+\\s+\\d+\\s+\\d+(,\\d+)*\\s+\\d+(,\\d+)*\\s+-$`, 'm'), `partition ${p}: leader, epoch, replicas, isr`)
   const metaJson = JSON.parse((await runCli(['metadata', '--topic', topic, '--json', ...B])).out) as {
     controllerId: number, brokers: Array<{ nodeId: number }>, topics: Array<{ name: string, topicId: string, partitions: Array<{ partitionIndex: number, leaderId: number, leaderEpoch: number, replicaNodes: number[], isrNodes: number[] }> }>
   }
@@ -58,15 +63,26 @@ t.test('topics create → metadata shows it → list → delete', async t => {
   for (const p of metaJson.topics[0]!.partitions) {
     t.ok(brokerIds.includes(p.leaderId), 'the leader is a broker')
     t.ok(p.leaderEpoch >= 0)
-    t.same(p.replicaNodes, [p.leaderId])
-    t.same(p.isrNodes, [p.leaderId])
+    t.equal(p.replicaNodes.length, defaultReplicationFactor, 'replicas')
+    t.equal(p.replicaNodes[0], p.leaderId, 'the preferred replica leads')
+    t.ok(p.replicaNodes.every(id => brokerIds.includes(id)), 'every replica is a broker')
+    t.same([...p.isrNodes].sort(), [...p.replicaNodes].sort(), 'every replica in sync')
   }
 
   const list = await runCli(['topics', 'list', ...B])
   t.equal(list.code, 0, list.err)
   t.match(list.out, new RegExp(`^${topic}\\s+${metaJson.topics[0]!.topicId}\\s+3 partitions$`, 'm'))
   t.notMatch(list.out, /__consumer_offsets/, 'internal topics hidden')
-  t.match((await runCli(['topics', 'list', '--internal', ...B])).out, /^__consumer_offsets\s/m)
+  // __consumer_offsets exists once some client looked up a group coordinator (FindCoordinator
+  // creates it): on a fresh broker this test may be the first.
+  const cluster = new Cluster({ bootstrapServers: bootstrap })
+  await cluster.coordinator(uniqueName('cli-internal')).finally(() => cluster.close())
+  let internal = await runCli(['topics', 'list', '--internal', ...B])
+  for (let i = 0; i < 50 && !/^__consumer_offsets\s/m.test(internal.out); i++) {
+    await new Promise(resolve => setTimeout(resolve, 200))
+    internal = await runCli(['topics', 'list', '--internal', ...B])
+  }
+  t.match(internal.out, /^__consumer_offsets\s/m, 'internal topics listed with --internal')
 
   const deleted = await runCli(['topics', 'delete', topic, ...B])
   t.equal(deleted.code, 0, deleted.err)

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { parseBrokerAddress } from '../../../client/address.js'
+import { parseBootstrapServers } from '../../../client/address.js'
+import { Cluster } from '../../../client/cluster.js'
 import { KafkaProxy, type ProxiedFrame } from '../../../cli/proxy/proxy.js'
 import { kafkaToolClass, runKafkaTool, testBootstrap } from '../../harness/index.js'
 import { createTopic, produceRecords, setGroupConfigs } from '../../helpers/share-setup.js'
@@ -16,7 +17,8 @@ t.test('Kafka\'s console share consumer through kshare proxy', async t => {
   await setGroupConfigs(bootstrap, group, { 'share.auto.offset.reset': 'earliest' })
   await produceRecords(bootstrap, topic, 3, 1)
 
-  const proxy = new KafkaProxy({ listen: { host: '127.0.0.1', port: 0 }, upstream: parseBrokerAddress(bootstrap) })
+  // The proxy fronts one broker; the addresses it rewrites lead the client to the others.
+  const proxy = new KafkaProxy({ listen: { host: '127.0.0.1', port: 0 }, upstream: parseBootstrapServers(bootstrap)[0]! })
   const frames: ProxiedFrame[] = []
   proxy.on('frame', f => frames.push(f))
   const local = await proxy.start()
@@ -32,7 +34,17 @@ t.test('Kafka\'s console share consumer through kshare proxy', async t => {
   t.equal(frames.filter(f => f.decodeError !== undefined).length, 0, 'every frame decoded')
   t.ok(frames.some(f => f.rewritten), 'broker addresses were rewritten')
   const upstreams = new Set(frames.map(f => f.upstream))
-  t.same([...upstreams], [bootstrap], 'all traffic went to the real broker through proxy listeners')
+  const cluster = new Cluster({ bootstrapServers: bootstrap })
+  t.teardown(() => cluster.close())
+  const address = (nodeId: number): string => {
+    const node = cluster.metadata.brokers.get(nodeId)
+    return node === undefined ? `node ${nodeId}?` : `${node.host}:${node.port}`
+  }
+  const leader = address((await cluster.topic({ topic })).partitions[0]!.leaderId)
+  const coordinator = address((await cluster.coordinator(group)).nodeId)
+  t.ok([...upstreams].every(u => [...cluster.metadata.brokers.keys()].map(address).includes(u)), `all traffic went to brokers of the cluster: ${[...upstreams].join(', ')}`)
+  t.ok(upstreams.has(leader), `the fetches reached the partition leader ${leader} through a proxy listener`)
+  t.ok(upstreams.has(coordinator), `the heartbeats reached the share coordinator ${coordinator} through a proxy listener`)
 
   const bodies = (api: string, direction: 'request' | 'response'): Array<Record<string, unknown>> =>
     decoded.filter(f => f.frame!.apiName === api && f.direction === direction).map(f => f.frame!.body as Record<string, unknown>)

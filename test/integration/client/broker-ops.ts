@@ -33,21 +33,29 @@ export async function createTopic (cluster: Cluster, name: string, partitions: n
   throw new Error(`topic ${name} has no leaders after 10 s`)
 }
 
-/** Produces `values` to one partition through its leader (acks=all); returns the base offset. */
+/**
+ * Produces `values` to one partition through its leader (acks=all); returns the base offset.
+ * Retries retriable errors for up to 10 s, as any producer does: right after CreateTopics the
+ * metadata may name a leader that has not taken the partition over yet (NOT_LEADER_OR_FOLLOWER).
+ */
 export async function produce (cluster: Cluster, topic: string, partition: number, values: string[]): Promise<bigint> {
-  const conn = await cluster.leaderConnection({ topic }, partition, 'produce')
   const records = encodeRecordBatch(values.map(value => ({ value })))
-  const version = conn.versionFor(Produce)
-  const info = await cluster.topic({ topic })
-  const res = await conn.send(Produce, {
-    acks: -1,
-    timeoutMs: 10_000,
-    topicData: [{ name: topic, topicId: info.topicId, partitionData: [{ index: partition, records }] }]
-  }, { version })
-  const p = res.responses[0]?.partitionResponses[0]
-  const err = p === undefined ? null : responseError(p.errorCode, { api: 'Produce', brokerId: conn.nodeId })
-  if (err !== null) throw err
-  return p?.baseOffset ?? -1n
+  for (const deadline = Date.now() + 10_000; ;) {
+    const conn = await cluster.leaderConnection({ topic }, partition, 'produce')
+    const version = conn.versionFor(Produce)
+    const info = await cluster.topic({ topic })
+    const res = await conn.send(Produce, {
+      acks: -1,
+      timeoutMs: 10_000,
+      topicData: [{ name: topic, topicId: info.topicId, partitionData: [{ index: partition, records }] }]
+    }, { version })
+    const p = res.responses[0]?.partitionResponses[0]
+    const err = p === undefined ? null : responseError(p.errorCode, { api: 'Produce', brokerId: conn.nodeId })
+    if (err === null) return p?.baseOffset ?? -1n
+    if (!err.retriable || Date.now() > deadline) throw err
+    cluster.invalidateOnError(err.code, { topic: { topic } })
+    await sleep(100)
+  }
 }
 
 /** Sets group configs (IncrementalAlterConfigs, resource type 32 = GROUP), e.g. `share.auto.offset.reset=earliest`. */

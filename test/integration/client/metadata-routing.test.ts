@@ -1,6 +1,6 @@
 /**
- * Against the shared broker: metadata of a created topic (names, ids, leaders, epochs,
- * brokers), routing to a partition's leader and to a group's coordinator, and the typed
+ * Against the shared broker: metadata of a created topic (names, ids, leaders spread over
+ * the nodes, epochs, brokers), routing to a partition's leader and to a group's coordinator, and the typed
  * error for a topic that does not exist.
  */
 import { execFile } from 'node:child_process'
@@ -9,7 +9,7 @@ import t from 'tap'
 import { Cluster } from '../../../client/cluster.js'
 import { BrokerResponseError } from '../../../client/errors.js'
 import { ErrorCode } from '../../../protocol/error-codes.js'
-import { testBootstrap } from '../../harness/index.js'
+import { testBootstrap, testBroker } from '../../harness/index.js'
 import { createTopic, produce, uniqueName } from './broker-ops.js'
 
 t.test('metadata of a created topic, by name and by id; produce routed to each leader', async t => {
@@ -27,6 +27,11 @@ t.test('metadata of a created topic, by name and by id; produce routed to each l
     t.ok(p.leaderEpoch >= 0, 'leader epoch known')
     t.ok(p.replicas.includes(p.leaderId))
   }
+  // On the shared 3-node cluster the leaders of a 3-partition topic are three nodes (Kafka
+  // places partitions round-robin), so every test with several partitions has several leaders.
+  const nodes = cluster.metadata.brokers.size
+  t.equal(nodes, testBroker().nodes.length, `metadata lists every node of the test cluster (${nodes})`)
+  t.equal(new Set(byName.partitions.map(p => p.leaderId)).size, Math.min(3, nodes), 'the leaders are different nodes')
 
   // A fresh cluster client that only knows the topic id resolves it with a Metadata-by-id request.
   const other = new Cluster({ bootstrapServers: testBootstrap() })

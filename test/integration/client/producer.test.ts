@@ -10,7 +10,7 @@
 import diagnostics_channel from 'node:diagnostics_channel'
 import t from 'tap'
 import { KafkaProxy, type ProxiedFrame } from '../../../cli/proxy/proxy.js'
-import { parseBrokerAddress } from '../../../client/address.js'
+import { parseBootstrapServers } from '../../../client/address.js'
 import { Admin, BrokerResponseError, BufferFullError, ConnectionError, DeliveryTimeoutError, Producer, ProducerClosedError, SendError, type SendResult } from '../../../index.js'
 import { partitionForKey } from '../../../client/producer/partitioner.js'
 import { TRACE_CHANNELS, type RequestTrace } from '../../../client/tracing.js'
@@ -156,12 +156,18 @@ t.test('idempotent producer: a producer id, and contiguous sequence numbers per 
 })
 
 /**
+ * The proxy fronts the first bootstrap broker and rewrites the addresses in its answers, so
+ * the producer reaches every node, the leader included, through the proxy and its faults.
+ */
+const firstBroker = parseBootstrapServers(bootstrap)[0]!
+
+/**
  * Produces 10 records through a proxy that drops the first Produce response and cuts the
  * connection (the broker has written the batch; the producer cannot know): the producer
  * retries the same batch. Returns the offset of the lost response and the send's result.
  */
 async function produceThroughLostResponse (topic: string, idempotent: boolean): Promise<{ lostOffset: bigint, result: SendResult[] }> {
-  const proxy = new KafkaProxy({ listen: { host: '127.0.0.1', port: 0 }, upstream: parseBrokerAddress(bootstrap) })
+  const proxy = new KafkaProxy({ listen: { host: '127.0.0.1', port: 0 }, upstream: firstBroker })
   const local = await proxy.start()
   let lostOffset = -1n
   proxy.on('frame', (f: ProxiedFrame) => {
@@ -220,7 +226,7 @@ t.test('bounded buffer: send() waits, then rejects with BufferFullError; stuck b
   await admin.createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }])
   // A path to the broker that cuts the connection whenever a Produce request arrives (a
   // listener that throws makes the proxy close both sockets): batches cannot be written.
-  const proxy = new KafkaProxy({ listen: { host: '127.0.0.1', port: 0 }, upstream: parseBrokerAddress(bootstrap) })
+  const proxy = new KafkaProxy({ listen: { host: '127.0.0.1', port: 0 }, upstream: firstBroker })
   const local = await proxy.start()
   t.teardown(() => proxy.close())
   let blackhole = true

@@ -5,21 +5,31 @@ import {
   type ApiDefinition, type RequestInput, type ResponseOf
 } from '../../../protocol/index.js'
 import { encodeRecordBatch } from '../../../protocol/records/index.js'
-import { parseBootstrap, probeApiVersions, requestOnce, testBootstrap } from '../../harness/index.js'
+import { parseBootstrap, probeApiVersions, requestOnce, testBootstrap, type HostPort } from '../../harness/index.js'
 
 // Every version kshare speaks of the non-share APIs, against the real broker: the broker
 // must parse each request, and each response must decode to its last byte with the values
-// the previous steps imply (topics created, records produced, partitions added).
+// the previous steps imply (topics created, records produced, partitions added). Requests go
+// to the first bootstrap broker, except those only a partition's leader answers.
 
 const broker = parseBootstrap(testBootstrap())[0]!
 let correlationId = 1
 
-async function call<A extends ApiDefinition> (api: A, version: number, body: RequestInput<A>): Promise<ResponseOf<A>> {
+async function call<A extends ApiDefinition> (api: A, version: number, body: RequestInput<A>, to: HostPort = broker): Promise<ResponseOf<A>> {
   const id = correlationId++
-  const payload = await requestOnce(broker, encodeRequest(api, version, { correlationId: id, clientId: 'kshare-core-apis' }, body))
+  const payload = await requestOnce(to, encodeRequest(api, version, { correlationId: id, clientId: 'kshare-core-apis' }, body))
   const res = decodeResponse(api, version, payload)
   if (res.correlationId !== id) throw new Error(`correlation id ${res.correlationId}, sent ${id}`)
   return res.body
+}
+
+/** The broker leading `partition` of `topic`, from Metadata. */
+async function leaderOf (topic: string, partition: number): Promise<HostPort> {
+  const res = await call(Metadata, 13, { topics: [{ name: topic }], allowAutoTopicCreation: false })
+  const leaderId = res.topics[0]?.partitions.find(p => p.partitionIndex === partition)?.leaderId
+  const leader = res.brokers.find(b => b.nodeId === leaderId)
+  if (leader === undefined) throw new Error(`${topic}-${partition}: no leader in metadata (leader id ${String(leaderId)})`)
+  return { host: leader.host, port: leader.port }
 }
 
 function versions (api: ApiDefinition): number[] {
@@ -88,7 +98,12 @@ t.test('DescribeCluster v0-v2 name the same cluster and broker', async t => {
 
 t.test('InitProducerId v2-v5 hand out producer ids', async t => {
   for (const v of versions(InitProducerId)) {
-    const res = await call(InitProducerId, v, { transactionalId: null, transactionTimeoutMs: 60000 })
+    let res = await call(InitProducerId, v, { transactionalId: null, transactionTimeoutMs: 60000 })
+    // A fresh broker fetches its first block of producer ids from the controller meanwhile.
+    for (const deadline = Date.now() + 10_000; res.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS && Date.now() < deadline;) {
+      await new Promise(resolve => setTimeout(resolve, 100))
+      res = await call(InitProducerId, v, { transactionalId: null, transactionTimeoutMs: 60000 })
+    }
     t.equal(res.errorCode, ErrorCode.NONE)
     t.ok(res.producerId >= 0n, `v${v} producer id ${res.producerId}`)
   }
@@ -96,13 +111,14 @@ t.test('InitProducerId v2-v5 hand out producer ids', async t => {
 
 t.test('Produce v9-v13 append one batch each (v13 names the topic by id)', async t => {
   const topic = topicOf(7)
+  const leader = await leaderOf(topic, 0)
   for (const [i, v] of versions(Produce).entries()) {
     const records = encodeRecordBatch([{ key: `k${v}`, value: `produced with v${v}`, headers: [{ key: 'h', value: 'x' }] }])
     const res = await call(Produce, v, {
       acks: -1,
       timeoutMs: 10000,
       topicData: [{ ...(v >= 13 ? { topicId: topicIds.get(topic)! } : { name: topic }), partitionData: [{ index: 0, records }] }]
-    })
+    }, leader)
     const [partition] = res.responses[0]?.partitionResponses ?? []
     t.equal(partition?.errorCode, ErrorCode.NONE, `v${v} accepted`)
     t.equal(partition?.baseOffset, BigInt(i), `v${v} base offset ${i}`)
@@ -111,14 +127,23 @@ t.test('Produce v9-v13 append one batch each (v13 names the topic by id)', async
 
 t.test('ListOffsets v6-v11 see the produced records', async t => {
   // A partition may appear once per request (else INVALID_REQUEST): latest, then earliest.
+  // Each leader answers for its partitions; when one node leads both, one request asks for both.
+  const byLeader = new Map<string, { leader: HostPort, partitions: number[] }>()
+  for (const partition of [0, 1]) {
+    const leader = await leaderOf(topicOf(7), partition)
+    const entry = byLeader.get(`${leader.host}:${leader.port}`) ?? { leader, partitions: [] }
+    entry.partitions.push(partition)
+    byLeader.set(`${leader.host}:${leader.port}`, entry)
+  }
   const offsets = async (v: number, timestamp: bigint): Promise<unknown> => {
-    const res = await call(ListOffsets, v, {
+    const answers = await Promise.all([...byLeader.values()].map(async ({ leader, partitions }) => await call(ListOffsets, v, {
       replicaId: -1,
       isolationLevel: 0,
-      topics: [{ name: topicOf(7), partitions: [{ partitionIndex: 0, timestamp }, { partitionIndex: 1, timestamp }] }],
+      topics: [{ name: topicOf(7), partitions: partitions.map(partitionIndex => ({ partitionIndex, timestamp })) }],
       timeoutMs: 5000
-    })
-    return res.topics[0]?.partitions.map(p => [p.partitionIndex, p.errorCode, p.offset]).sort((x, y) => Number(x[0]) - Number(y[0]))
+    }, leader)))
+    return answers.flatMap(res => res.topics[0]?.partitions.map(p => [p.partitionIndex, p.errorCode, p.offset]) ?? [])
+      .sort((x, y) => Number(x[0]) - Number(y[0]))
   }
   for (const v of versions(ListOffsets)) {
     t.same(await offsets(v, -1n), [[0, 0, 5n], [1, 0, 0n]], `v${v}: latest offsets 5 and 0`)

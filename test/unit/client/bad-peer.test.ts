@@ -121,13 +121,15 @@ t.test('in-flight requests are bounded; the rest queue in order; a queued reques
 
 t.test('socket writes respect backpressure: a peer that stops reading stops our writes', async t => {
   let frames = 0
+  let resume = (): void => {}
   const p = await peer(kafkaLike((s, _k, version, correlationId) => {
     frames++
     s.write(encodeResponse(SaslAuthenticate, version, correlationId, { errorCode: 0, errorMessage: null, authBytes: Buffer.alloc(0) }))
   }, s => {
-    // Stop reading for a while once connected: the kernel buffers fill up.
+    // Stop reading once connected, until the test has looked: the kernel buffers fill up.
+    // (Resuming on a timer raced with the test's own wait on a busy machine.)
     s.pause()
-    setTimeout(() => s.resume(), 300)
+    resume = () => s.resume()
   }))
   t.teardown(() => p.close())
   const conn = await Connection.connect({ host: '127.0.0.1', port: p.port, maxInFlightRequests: 100 })
@@ -135,7 +137,8 @@ t.test('socket writes respect backpressure: a peer that stops reading stops our 
   const pending = Array.from({ length: 20 }, () => conn.send(SaslAuthenticate, { authBytes: big }, { timeoutMs: 60_000 }))
   await new Promise(resolve => setTimeout(resolve, 200))
   t.ok(conn.queuedCount >= 15, `requests wait in our queue while the peer does not read (${conn.queuedCount} queued, ${conn.inFlightCount} written)`)
-  t.equal(frames, 0)
+  t.equal(frames, 0, 'the peer read nothing yet')
+  resume()
   await Promise.all(pending)
   t.equal(frames, 20, 'every request reached the peer once it drained')
   await conn.close()

@@ -36,7 +36,7 @@ t.test('broker rule: heartbeat < session and min <= value', async (t) => {
   t.ok(n('group.share.min.heartbeat.interval.ms') <= n('group.share.heartbeat.interval.ms'))
 })
 
-t.test('three nodes: static voters, distinct ports, RF 3 for internal topics', async (t) => {
+t.test('three nodes: static voters, distinct ports, RF 3 and a partition per node for internal topics', async (t) => {
   const topo = clusterTopology([
     { port: 39092, controllerPort: 39093 }, { port: 39094, controllerPort: 39095 }, { port: 39096, controllerPort: 39097 }
   ], '/w')
@@ -48,6 +48,9 @@ t.test('three nodes: static voters, distinct ports, RF 3 for internal topics', a
     t.equal(props.get('offsets.topic.replication.factor'), '3')
     t.equal(props.get('share.coordinator.state.topic.replication.factor'), '3')
     t.equal(props.get('share.coordinator.state.topic.min.isr'), '1', 'writes go on with nodes down')
+    t.equal(props.get('offsets.topic.num.partitions'), '3', 'group coordinators spread over the nodes')
+    t.equal(props.get('share.coordinator.state.topic.num.partitions'), '3', 'share coordinators spread over the nodes')
+    t.equal(props.get('default.replication.factor'), '3')
     t.equal(props.get('log.dirs'), `/w/node-${i + 1}/data`)
   }
   t.not(rendered[0]?.get('listeners'), rendered[1]?.get('listeners'))

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { BrokerHarnessError } from '../../harness/errors.js'
-import { testBootstrap } from '../../harness/shared.js'
+import { sharedBrokerCount, testBootstrap } from '../../harness/shared.js'
 import { liveUsers, readState, withStateLock, writeState, type BrokerState } from '../../harness/state.js'
 
 // State file and lock in a private directory (never the checkout's .kshare/).
@@ -69,4 +69,13 @@ t.test('the lock is exclusive and a lock left by a dead process is taken over', 
   await Promise.all([first, second])
   t.same(order, ['first in', 'first out', 'second'])
   t.notOk(existsSync(lock), 'released')
+})
+
+t.test('the shared broker is a 3-node cluster unless KSHARE_TEST_BROKERS says otherwise', async (t) => {
+  t.equal(sharedBrokerCount({}), 3)
+  t.equal(sharedBrokerCount({ KSHARE_TEST_BROKERS: '' }), 3)
+  t.equal(sharedBrokerCount({ KSHARE_TEST_BROKERS: '1' }), 1)
+  for (const bad of ['0', '10', '2.5', 'three']) {
+    t.throws(() => sharedBrokerCount({ KSHARE_TEST_BROKERS: bad }), { code: 'BAD_OPTIONS', message: /KSHARE_TEST_BROKERS=.*1\.\.9/ }, bad)
+  }
 })
