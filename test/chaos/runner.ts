@@ -8,14 +8,13 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readSync, fstatSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Admin } from '../../client/admin.js'
 import { Cluster } from '../../client/cluster.js'
 import { Producer } from '../../client/producer.js'
 import { ShareConsumer } from '../../client/share-consumer.js'
 import { restartNode, startPrivateBroker, stopBroker, stopNode, type BrokerHandle } from '../harness/index.js'
 import { isAlive } from '../harness/processes.js'
 import { leaders } from '../helpers/share-failover.js'
-import { uniqueName } from '../helpers/share-setup.js'
+import { uniqueName, withAdmin } from '../helpers/share-setup.js'
 import { countRun, explain, failures, type ChaosEvent, type Row } from './count.js'
 import type { Fault, Scenario, Trigger } from './scenarios.js'
 import { errorClass, seqOfValue, sleep, type WorkerConfig } from './worker-log.js'
@@ -454,15 +453,6 @@ class ScenarioRun {
       this.say(`lag check failed: ${errorClass(err)}: ${err instanceof Error ? err.message : String(err)}`)
       return false
     }
-  }
-}
-
-async function withAdmin<T> (bootstrap: string, use: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Admin({ bootstrapServers: bootstrap })
-  try {
-    return await use(admin)
-  } finally {
-    await admin.close()
   }
 }
 

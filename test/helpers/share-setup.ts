@@ -12,7 +12,8 @@ export function uniqueName (prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`
 }
 
-async function withAdmin<T> (bootstrap: string, use: (admin: Admin) => Promise<T>): Promise<T> {
+/** Runs `use` with an Admin of `bootstrap`, closed afterwards. */
+export async function withAdmin<T> (bootstrap: string, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Admin({ bootstrapServers: bootstrap })
   try {
     return await use(admin)
