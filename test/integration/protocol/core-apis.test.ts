@@ -67,6 +67,14 @@ t.test('CreateTopics v5-v7 create a topic each and describe it', async t => {
 })
 
 t.test('Metadata v10-v13 find the topics by name, and v12+ by id', async t => {
+  // CreateTopics answers once the controller committed the topics; the node we ask may take a
+  // moment to see them in its metadata (on a cluster it is often not the controller).
+  const names = versions(CreateTopics).map(v => ({ name: topicOf(v) }))
+  for (let end = Date.now() + 10_000; Date.now() < end;) {
+    const seen = await call(Metadata, 13, { topics: names, allowAutoTopicCreation: false })
+    if (seen.topics.every(tp => tp.errorCode === ErrorCode.NONE && tp.partitions.length === 2)) break
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
   for (const v of versions(Metadata)) {
     const res = await call(Metadata, v, { topics: versions(CreateTopics).map(c => ({ name: topicOf(c) })), allowAutoTopicCreation: false })
     t.ok(res.brokers.some(b => b.port === broker.port), `v${v} lists the broker`)
