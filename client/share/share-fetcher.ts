@@ -286,7 +286,9 @@ export class ShareFetcher {
       else if (!c.busy) {
         if (c.retryAt > now) wake = Math.min(wake, c.retryAt)
         if (c.idleUntil > now) wake = Math.min(wake, c.idleUntil)
-        if (!c.outbox.isEmpty) wake = Math.min(wake, Math.max(c.acksSince + linger, c.retryAt))
+        // Waiting acks next matter when their linger ends, then when their flush delay does.
+        const lingered = c.acksSince + linger
+        if (!c.outbox.isEmpty) wake = Math.min(wake, Math.max(lingered > now ? lingered : c.acksSince + this.flushDelayMs, c.retryAt))
       }
     }
     this.wakeAt(wake)

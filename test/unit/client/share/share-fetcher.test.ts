@@ -231,6 +231,20 @@ t.test('acks that cannot ride on a fetch go alone once they waited flushDelayMs'
   t.match(await conn!.next(), { api: 'ShareAcknowledge', body: { shareSessionEpoch: 1, isRenewAck: false } })
 })
 
+t.test('acks waiting with records buffered: the fetcher sleeps until their flush delay, it does not spin', async t => {
+  const { fetcher, conns: [conn] } = setup()
+  await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 9] }]))
+  const [first] = fetcher.take(1) // 9 records stay buffered: no fetch is due
+  let pumps = 0
+  const pump = fetcher.pump.bind(fetcher)
+  fetcher.pump = () => { pumps++; pump() }
+  fetcher.acknowledge(first!, ACCEPT)
+  fetcher.pump()
+  await new Promise(resolve => setTimeout(resolve, 300)) // past the 50 ms linger, within the 1 s flush delay
+  t.ok(pumps <= 5, `${pumps} pumps in 300 ms`)
+  t.equal(conn!.sent.length, 1, 'the ack still waits for its flush delay')
+})
+
 t.test('renew goes in a ShareAcknowledge with IsRenewAck at once; fetching continues after', async t => {
   const { fetcher, conns: [conn] } = setup()
   await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 2] }]))
