@@ -145,11 +145,6 @@ export class ShareFetcher {
     return true
   }
 
-  /** Records fetched and not handed out yet. */
-  get buffered (): number {
-    return this.buffer.size
-  }
-
   /**
    * Hands out up to `max` buffered records, leaders in turn; records whose lock ran out while
    * buffered are dropped (someone else may hold them now). The poll stops waiting.

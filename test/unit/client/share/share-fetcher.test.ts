@@ -138,9 +138,12 @@ interface Setup {
   unreachable: Array<{ nodeId: number, partitions: number[] }>
   /** Records the application holds, by delivering node. */
   held: Map<number, number>
+  /** How often the fetcher said a waiting poll can take records. */
+  ready: { count: number }
 }
 
-function setup (options: { recordLimit?: boolean } = {}): Setup {
+/** A scripted fetcher; `connectionFor` gives each leader its own connection (default: the last of `conns` serves all). */
+function setup (options: { recordLimit?: boolean, connectionFor?: (nodeId: number) => FakeConnection } = {}): Setup {
   const conns: FakeConnection[] = [new FakeConnection(1)]
   const results: AcknowledgementResult[] = []
   const errors: KafkaError[] = []
@@ -148,6 +151,7 @@ function setup (options: { recordLimit?: boolean } = {}): Setup {
   const unreachable: Setup['unreachable'] = []
   const held = new Map<number, number>()
   const clock = { offset: 0 } // real time, plus jumps a test makes
+  const ready = { count: 0 }
   const fetcher = new ShareFetcher({
     groupId: 'g',
     memberId: 'm',
@@ -155,14 +159,14 @@ function setup (options: { recordLimit?: boolean } = {}): Setup {
     requestTimeoutMs: 30_000,
     retryBackoff: { initialMs: 1, maxMs: 1 },
     recordLimit: options.recordLimit === true,
-    cluster: { connection: async () => conns[conns.length - 1]! as unknown as FetchConnection },
+    cluster: { connection: async nodeId => (options.connectionFor?.(nodeId) ?? conns[conns.length - 1]!) as unknown as FetchConnection },
     assemble,
     heldFrom: nodeId => held.get(nodeId) ?? 0,
     logger: SILENT_LOGGER,
     now: () => Date.now() + clock.offset,
     events: {
       records: () => {},
-      ready: () => {},
+      ready: () => { ready.count++ },
       results: r => results.push(...r),
       partitionError: () => {},
       error: e => errors.push(e),
@@ -172,7 +176,7 @@ function setup (options: { recordLimit?: boolean } = {}): Setup {
     }
   })
   fetcher.startFetching() // as after a first poll; no poll waits
-  return { fetcher, conns, results, errors, clock, hints, unreachable, held }
+  return { fetcher, conns, results, errors, clock, hints, unreachable, held, ready }
 }
 
 const tick = (): Promise<void> => new Promise(resolve => setImmediate(resolve))
@@ -193,9 +197,9 @@ t.test('epoch 0 opens the session without acks; acks then ride on the next fetch
   t.same(open.body.topics, [{ topicId: T, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }])
   open.resolve(fetchResponse([{ partition: 0, acquired: [10, 12] }]))
   await tick()
-  t.equal(fetcher.buffered, 3)
   t.equal(conn!.sent.length, 1, 'no prefetch while this node\'s records wait in the buffer')
   const taken = fetcher.take(10)
+  t.equal(taken.length, 3)
   for (const d of taken) fetcher.acknowledge(d, ACCEPT)
   fetcher.pump()
   const next = await conn!.next()
@@ -301,7 +305,7 @@ t.test('session errors: in-flight acks fail as session lost, buffered records ar
     const flushResults = await flushed
     t.type(flushResults[0]?.error, ShareSessionLostError, `code ${code}: acks reported as session lost`)
     t.equal(results.length, 1)
-    t.equal(fetcher.buffered, 0, 'records of the lost session are not handed out')
+    t.same(fetcher.take(10), [], 'records of the lost session are not handed out')
     const reopen = await conn!.next()
     t.equal(reopen.api, 'ShareFetch')
     t.equal(reopen.body.shareSessionEpoch, 0)
@@ -321,7 +325,7 @@ t.test('a lost connection ends the session: queued acks fail, the next fetch (ne
   conns[0]!.close()
   await tick()
   t.type(results[0]?.error, ShareSessionLostError, 'the queued ack failed')
-  t.equal(fetcher.buffered, 0, 'buffered records dropped: the broker released them')
+  t.same(fetcher.take(10), [], 'buffered records dropped: the broker released them')
   fetcher.pump()
   const reopen = await conns[1]!.next()
   t.equal(reopen.body.shareSessionEpoch, 0)
@@ -674,20 +678,14 @@ t.test('a prefetch does not wait at the broker, and an empty one paces the next 
 
 /** A fetcher whose leaders 1, 2 and 3 each have their own connection and partition. */
 function threeLeaders (options: { recordLimit?: boolean } = {}): Setup & { byNode: Map<number, FakeConnection> } {
-  const s = setup(options)
   const byNode = new Map([1, 2, 3].map(n => [n, new FakeConnection(10 + n)]))
-  ;(s.fetcher as unknown as { options: { cluster: { connection: (nodeId: number) => Promise<FetchConnection> } } }).options.cluster = {
-    connection: async nodeId => byNode.get(nodeId)! as unknown as FetchConnection
-  }
-  return { ...s, byNode }
+  return { ...setup({ ...options, connectionFor: nodeId => byNode.get(nodeId)! }), byNode }
 }
 
 const P2 = { topicId: T, topic: 'jobs', partition: 2 }
 
 t.test('record_limit, three leaders: each is fetched, for its share of the poll, without waiting at the broker; the poll is ready once all answered', async t => {
-  const { fetcher, byNode } = threeLeaders({ recordLimit: true })
-  let ready = 0
-  ;(fetcher as unknown as { options: { events: { ready: () => void } } }).options.events.ready = () => { ready++ }
+  const { fetcher, byNode, ready } = threeLeaders({ recordLimit: true })
   fetcher.setPartitions(new Map([[1, [P0]], [2, [P1]], [3, [P2]]]))
   fetcher.awaitRecords(6, Date.now() + 10_000)
   const [f1, f2, f3] = await Promise.all([1, 2, 3].map(async n => await byNode.get(n)!.next()))
@@ -696,10 +694,10 @@ t.test('record_limit, three leaders: each is fetched, for its share of the poll,
   f2!.resolve(fetchResponse([{ partition: 1, acquired: [0, 1] }]))
   await tick()
   t.equal(fetcher.ready, false, 'leader 3 has not answered: the poll waits for it (its records must not wait in the buffer)')
-  t.equal(ready, 0)
+  t.equal(ready.count, 0)
   f3!.resolve(fetchResponse([{ partition: 2, acquired: [0, 0] }]))
   await tick()
-  t.equal(ready, 1, 'ready once every fetch for the poll answered')
+  t.equal(ready.count, 1, 'ready once every fetch for the poll answered')
   t.same(fetcher.take(6).map(d => `${d.record.partition}:${d.record.offset}`).sort(), ['1:0', '1:1', '2:0'])
   // The next poll: leader 1 answered empty a moment ago and is paced; 2 and 3 are asked.
   fetcher.awaitRecords(6, Date.now() + 10_000)
