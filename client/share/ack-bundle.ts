@@ -35,9 +35,9 @@ export class AckBundle {
     if (!this.settled.has(key)) this.settled.set(key, error)
   }
 
-  /** One result per partition: the settled outcome, else `errorOf(key)`. */
-  resultsWith (errorOf: (key: string) => KafkaError | null): AcknowledgementResult[] {
-    return resultsFor(this.set, key => this.settled.has(key) ? this.settled.get(key)! : errorOf(key))
+  /** One result per partition, known at `now`: the settled outcome, else `errorOf(key)` ({@link resultsFor}). */
+  resultsWith (errorOf: (key: string) => KafkaError | null, now?: number): AcknowledgementResult[] {
+    return resultsFor(this.set, key => this.settled.has(key) ? this.settled.get(key)! : errorOf(key), now)
   }
 
   /** Resolves with the results once known. */

@@ -24,17 +24,26 @@ function ascending (a: bigint, b: bigint): number {
 }
 
 /**
- * One result per partition of `set`; `errorOf(key)` gives each partition's error (null for
- * success). Offsets acknowledged after their lock ran out get a result of their own with a
- * {@link LockExpiredError}, unless the acknowledgement failed for another reason.
+ * One result per partition of `set`, known at `now`; `errorOf(key)` gives each partition's
+ * error (null for success). Offsets acknowledged after their lock ran out get a result of their
+ * own with a {@link LockExpiredError}, unless the acknowledgement failed for another reason.
+ * A partition the broker answered INVALID_RECORD_STATE once a lock among its acknowledgements
+ * had run out is reported late as a whole: the acknowledgements were made in time but waited
+ * (linger, retries, a paused process) past the deadline, and the broker refuses the partition's
+ * acknowledgements together, so which offset expired does not change the outcome.
  */
-export function resultsFor (set: AckSet, errorOf: (key: string) => KafkaError | null): AcknowledgementResult[] {
+export function resultsFor (set: AckSet, errorOf: (key: string) => KafkaError | null, now = -Infinity): AcknowledgementResult[] {
   const out: AcknowledgementResult[] = []
   for (const [key, { target, acks }] of set) {
     const offsets = [...acks.offsets()].sort(ascending)
     const error = errorOf(key)
+    const refused = error instanceof BrokerResponseError && error.code === ErrorCode.INVALID_RECORD_STATE
+    if (refused && !(error instanceof LockExpiredError) && acks.earliestDeadline <= now) {
+      out.push({ topic: target.topic, partition: target.partition, offsets, error: new LockExpiredError(target.topic, target.partition, offsets, 'late', error) })
+      continue
+    }
     const late = acks.lateOffsets
-    if (late === undefined || (error !== null && !(error instanceof BrokerResponseError && error.code === ErrorCode.INVALID_RECORD_STATE))) {
+    if (late === undefined || (error !== null && !refused)) {
       out.push({ topic: target.topic, partition: target.partition, offsets, error })
       continue
     }

@@ -105,10 +105,10 @@ export class NodeChannel {
     this.session = new ShareSession(nodeId)
   }
 
-  /** Queues an acknowledgement here (`late`: made after the record's lock ran out); false when ignored (a RENEW after a terminal type). */
-  queueAck (target: TopicIdPartition, offset: bigint, typeId: number, now: number, late = false): boolean {
+  /** Queues an acknowledgement here, made at `now` for a lock running until `lockDeadline`; false when ignored (a RENEW after a terminal type). */
+  queueAck (target: TopicIdPartition, offset: bigint, typeId: number, now: number, lockDeadline: number): boolean {
     if (this.outbox.isEmpty) this.acksSince = now
-    return this.outbox.add(target, offset, typeId, late)
+    return this.outbox.add(target, offset, typeId, lockDeadline, now)
   }
 
   /** A claim on the acks now in the outbox: the bundle that takes them, and their results once sent (or failed). */

@@ -30,6 +30,8 @@ export class PartitionAcks {
   private renews = 0
   /** Offsets acknowledged after their lock ran out (rare: allocated on first use). */
   private late: Set<bigint> | undefined
+  /** The earliest lock deadline among the offsets (epoch ms; Infinity when unknown). */
+  private earliest = Infinity
 
   /** Number of offsets. */
   get size (): number {
@@ -41,20 +43,29 @@ export class PartitionAcks {
     return this.renews > 0
   }
 
-  /** Records `typeId` for `offset` (`late`: made after the record's lock ran out); false when ignored (a RENEW after a terminal type). */
-  set (offset: bigint, typeId: number, late = false): boolean {
+  /**
+   * Records `typeId` for `offset`, whose lock runs until `lockDeadline`; made at `now`, after
+   * that deadline, it is late. False when ignored (a RENEW after a terminal type).
+   */
+  set (offset: bigint, typeId: number, lockDeadline = Infinity, now = -Infinity): boolean {
     const previous = this.types.get(offset)
     if (previous !== undefined && typeId === RENEW && isTerminal(previous)) return false
     if (previous === RENEW) this.renews--
     if (typeId === RENEW) this.renews++
     this.types.set(offset, typeId)
-    if (late) (this.late ??= new Set()).add(offset)
+    if (lockDeadline < this.earliest) this.earliest = lockDeadline
+    if (lockDeadline <= now) (this.late ??= new Set()).add(offset)
     return true
   }
 
   /** The offsets acknowledged after their lock ran out, if any. */
   get lateOffsets (): ReadonlySet<bigint> | undefined {
     return this.late
+  }
+
+  /** The earliest lock deadline of the acknowledged records: by then some lock may have run out before the acknowledgement reached the broker. */
+  get earliestDeadline (): number {
+    return this.earliest
   }
 
   /** The type recorded for `offset`. */
@@ -64,7 +75,10 @@ export class PartitionAcks {
 
   /** Adds every acknowledgement of `other` (same precedence rules as {@link set}). */
   merge (other: PartitionAcks): this {
-    for (const [offset, type] of other.types) this.set(offset, type, other.late?.has(offset) === true)
+    for (const [offset, type] of other.types) {
+      if (this.set(offset, type) && other.late?.has(offset) === true) (this.late ??= new Set()).add(offset)
+    }
+    if (other.earliest < this.earliest) this.earliest = other.earliest
     return this
   }
 

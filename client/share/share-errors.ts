@@ -96,8 +96,10 @@ export class LeaderMovedError extends BrokerResponseError {
  * - `redelivered`: the broker delivered the record to this consumer again before it was
  *   acknowledged; the acknowledgement was not sent (it would settle the new delivery).
  *   Acknowledge the newer delivery instead.
- * - `late`: acknowledged after its lock deadline; it was sent, and whatever the broker answered
- *   (Kafka 4.4 answers success once the records are archived) it may not have taken effect.
+ * - `late`: the lock ran out before the acknowledgement reached the broker: it was made after
+ *   the lock deadline (then it was sent, and whatever the broker answered — Kafka 4.4 answers
+ *   success once the records are archived — it may not have taken effect), or it waited past
+ *   the deadline to be sent (linger, retries, a paused process) and the broker refused it.
  * Renew long jobs (`renew`) or raise the group's `share.record.lock.duration.ms`.
  */
 export class LockExpiredError extends BrokerResponseError {
@@ -115,7 +117,7 @@ export class LockExpiredError extends BrokerResponseError {
     super(how === 'redelivered'
       ? `INVALID_RECORD_STATE (${ErrorCode.INVALID_RECORD_STATE}): the acquisition lock on this delivery of ${which} ran out and the broker delivered the record again; ` +
         'the acknowledgement was not sent: acknowledge the newer delivery'
-      : `INVALID_RECORD_STATE (${ErrorCode.INVALID_RECORD_STATE}): ${which} ${offsets.length === 1 ? 'was' : 'were'} acknowledged after the acquisition lock ran out ` +
+      : `INVALID_RECORD_STATE (${ErrorCode.INVALID_RECORD_STATE}): the acquisition lock of ${which} ran out before the acknowledgement reached the broker ` +
         `(the broker answered ${brokerAnswer === null ? 'success' : brokerAnswer.message}); another member may have received and processed ${offsets.length === 1 ? 'it' : 'them'}. ` +
         'Renew long jobs or raise share.record.lock.duration.ms',
     ErrorCode.INVALID_RECORD_STATE, 'INVALID_RECORD_STATE', false, null, { api: 'ShareAcknowledge', cause: brokerAnswer ?? undefined })

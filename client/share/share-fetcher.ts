@@ -198,7 +198,7 @@ export class ShareFetcher {
     if (refused !== undefined) return refused
     if (delivery.superseded) return { topic, partition, offsets: [offset], error: new LockExpiredError(topic, partition, [offset], 'redelivered') }
     const now = this.now()
-    c.queueAck(delivery.target, offset, typeId, now, lockDeadline <= now)
+    c.queueAck(delivery.target, offset, typeId, now, lockDeadline)
     return undefined
   }
 
@@ -405,7 +405,7 @@ export class ShareFetcher {
         const assembled = this.options.assemble(p, { target, nodeId: c.nodeId, generation, lockDeadline })
         for (const d of assembled.deliveries) deliveries.push(d)
         for (const ack of assembled.acks) {
-          for (let offset = ack.firstOffset; offset <= ack.lastOffset; offset++) c.queueAck(target, offset, ack.typeId, now)
+          for (let offset = ack.firstOffset; offset <= ack.lastOffset; offset++) c.queueAck(target, offset, ack.typeId, now, lockDeadline)
         }
         for (const error of assembled.corrupt) this.options.logger.warn(`rejected undecodable records of ${target.topic}-${target.partition}: ${error.message}`)
       }
@@ -560,7 +560,7 @@ export class ShareFetcher {
   /** Completes the bundle: settled partitions keep their outcome, the others get `errorOf(key)`. */
   private complete (bundle: AckBundle, errorOf: (key: string) => KafkaError | null): void {
     if (bundle.completed) return
-    const results = bundle.resultsWith(errorOf)
+    const results = bundle.resultsWith(errorOf, this.now())
     bundle.complete(results)
     if (results.length > 0) this.options.events.results(results)
   }

@@ -743,6 +743,36 @@ t.test('an acknowledgement made after the lock ran out is sent, and its result s
   t.match(results[1]!.error, { how: 'late', offsets: [1n], errorName: 'INVALID_RECORD_STATE' })
 })
 
+t.test('acknowledgements made in time that reach the broker after the lock ran out: a refusal is reported as LockExpiredError, not a bare INVALID_RECORD_STATE', async t => {
+  const { fetcher, conns: [conn], clock } = setup()
+  await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 1] }]))
+  fetcher.stopFetching()
+  const [a, b] = fetcher.take(2)
+  fetcher.acknowledge(a!, ACCEPT)
+  fetcher.acknowledge(b!, ACCEPT) // both in time: nothing is late yet
+  const flushed = fetcher.flush(60_000)
+  const ack = await conn!.next()
+  clock.offset += 31_000 // the process paused while the request was out: the 30 s lock ran out
+  ack.resolve(ackResponse([{ partition: 0, error: 121 }]))
+  const results = await flushed
+  t.equal(results.length, 1)
+  t.same(results[0]!.offsets, [0n, 1n])
+  t.type(results[0]!.error, LockExpiredError)
+  t.match(results[0]!.error, { how: 'late', errorName: 'INVALID_RECORD_STATE', message: /ran out before the acknowledgement reached the broker/ })
+})
+
+t.test('an INVALID_RECORD_STATE answer while every lock still runs stays the broker\'s error', async t => {
+  const { fetcher, conns: [conn] } = setup()
+  await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 0] }]))
+  fetcher.stopFetching()
+  fetcher.acknowledge(fetcher.take(1)[0]!, ACCEPT)
+  const flushed = fetcher.flush(10_000)
+  ;(await conn!.next()).resolve(ackResponse([{ partition: 0, error: 121 }]))
+  const [result] = await flushed
+  t.notOk(result!.error instanceof LockExpiredError)
+  t.match(result!.error, { errorName: 'INVALID_RECORD_STATE' })
+})
+
 t.test('a delivery superseded by a redelivery is refused with LockExpiredError (implicit accepts included)', async t => {
   const { fetcher, conns: [conn] } = setup()
   await open(fetcher, conn!, [P0], fetchResponse([{ partition: 0, acquired: [0, 1] }]))
