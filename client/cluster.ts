@@ -113,25 +113,31 @@ export class Cluster {
   /**
    * A connection to any broker, for requests any broker answers (Metadata, FindCoordinator,
    * admin requests): an open `default` connection if there is one, else the known brokers,
-   * then the bootstrap addresses, each tried in turn. An authentication failure stops the
-   * search at once (the same credentials would fail everywhere).
+   * then the bootstrap addresses, each tried in turn. A connection whose broker let a request
+   * time out ({@link Connection.stalled}) is used only when no other broker can be reached.
+   * An authentication failure stops the search at once (the same credentials would fail everywhere).
    */
   async anyConnection (): Promise<Connection> {
-    const open = this.pool.list().find(c => c.purpose === 'default')
+    const open = this.pool.list().find(c => c.purpose === 'default' && !c.stalled)
     if (open !== undefined) return open
     const known = [...this.metadata.brokers.values()].sort(() => Math.random() - 0.5)
     const targets = [...known, ...this.bootstrap.map(b => ({ ...b, nodeId: -1 }))]
     const failures: string[] = []
     let last: unknown
+    let stalled: Connection | undefined
     for (const t of targets) {
       try {
-        return await this.pool.get(t)
+        const conn = await this.pool.get(t)
+        if (!conn.stalled) return conn
+        stalled ??= conn
       } catch (err) {
         if (err instanceof AuthenticationError || err instanceof ConfigurationError || (err instanceof ConnectionError && err.reason === 'closed')) throw err
         last = err
         failures.push(err instanceof Error ? err.message : `${formatAddress(t)}: ${String(err)}`)
       }
     }
+    // Every broker reachable seems hung: one of them may still answer in time.
+    if (stalled !== undefined) return stalled
     const l = last instanceof ConnectionError ? last : undefined
     throw new ConnectionError(failures.length === 1 ? failures[0] as string : `no broker answered: ${failures.join(' | ')}`,
       l?.reason ?? 'unreachable', l?.host ?? '', l?.port ?? 0, { cause: last })

@@ -174,6 +174,15 @@ export class Connection {
     return this.inFlight.length
   }
 
+  /**
+   * True while the oldest unanswered request has timed out: the broker answers in order, so
+   * nothing sent after it has been answered either. A hung or overloaded broker; callers that
+   * may use any broker go elsewhere.
+   */
+  get stalled (): boolean {
+    return this.inFlight.peekFront()?.done === true
+  }
+
   /** Requests waiting to be written. */
   get queuedCount (): number {
     return this.queue.length + this.urgent.length

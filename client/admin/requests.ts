@@ -34,7 +34,8 @@ export async function retrying<T> (ctx: AdminContext, deadline: number, attempt:
 export async function anyBroker<A extends ApiDefinition> (ctx: AdminContext, deadline: number, api: A, body: RequestInput<A>): Promise<ResponseOf<A>> {
   return await retrying(ctx, deadline, async () => {
     const conn = await ctx.cluster.anyConnection()
-    return await conn.send(api, body, { timeoutMs: remaining(deadline, api.name) })
+    // One attempt may not take the whole call's time: a hung broker is left for another.
+    return await conn.send(api, body, { timeoutMs: Math.min(remaining(deadline, api.name), conn.settings.requestTimeoutMs) })
   })
 }
 

@@ -4,6 +4,7 @@
  * broker until their timeout (issue 10, defect 2: the same Admin failed
  * describeShareGroupOffsets with ECONNREFUSED for 60 s while a new Admin answered at once).
  */
+import { readdir, readFile } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import t from 'tap'
 import { Admin } from '../../../client/admin.js'
@@ -98,3 +99,41 @@ t.test('a node killed just before a call to every broker: listGroups and alterGr
   const configs = await admin.describeGroupConfigs(f.groupId, { keys: ['share.record.lock.duration.ms'] })
   t.equal(configs['share.record.lock.duration.ms']?.value, '20000')
 })
+
+t.test('a hung broker (SIGSTOP): a call any broker can answer goes elsewhere after one request timeout, not after its whole deadline', async t => {
+  for (const node of stopped) await restartNode(broker, node)
+  stopped.clear()
+  const traces = new TraceLog(t)
+  const admin = new Admin({ bootstrapServers: broker.bootstrap, requestTimeoutMs: 3_000 })
+  t.teardown(() => admin.close())
+  await admin.describeCluster() // opens the connection later calls reuse
+  const used = traces.requests.find(r => r.api === 'DescribeCluster')!.broker
+  const hung = broker.nodes.find(n => n.port === used.port)!
+  process.kill(hung.pid!, 'SIGSTOP')
+  t.teardown(() => { process.kill(hung.pid!, 'SIGCONT') })
+  await everyThreadStopped(hung.pid!)
+  t.comment(`SIGSTOP node ${hung.nodeId}, the broker the admin client was talking to`)
+
+  const start = performance.now()
+  const cluster = await admin.describeCluster({ timeoutMs: 30_000 })
+  const ms = performance.now() - start
+  t.ok(cluster.brokers.length >= 2, 'answered by a live broker')
+  const answeredBy = traces.requests.filter(r => r.api === 'DescribeCluster' && r.error === undefined).at(-1)!.broker
+  t.not(answeredBy.port, hung.port, `answered by the broker at port ${answeredBy.port}, not the hung one`)
+  t.ok(ms < 3_000 + 5_000, `answered in ${Math.round(ms)} ms: one 3 s request timeout and a retry, not the call's 30 s`)
+})
+
+/**
+ * Resolves once every thread of `pid` is stopped. kill() returns before a thread running on
+ * another core has stopped: on a loaded machine a broker thread answered a request 3 ms after
+ * SIGSTOP was sent.
+ */
+async function everyThreadStopped (pid: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const tasks = await readdir(`/proc/${pid}/task`)
+    const states = await Promise.all(tasks.map(async id => (await readFile(`/proc/${pid}/task/${id}/stat`, 'utf8')).replace(/^.*\) /s, '')[0]))
+    if (states.every(s => s === 'T' || s === 't')) return
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+  throw new Error(`pid ${pid} did not stop within 2 s of SIGSTOP`)
+}
