@@ -55,7 +55,11 @@ export class ReportCollector {
     this.#on(monitor, 'listener.polled', (e) => { const c = this.#counters.get(`${e.groupId}\u0000${e.topic}`); if (c !== undefined) c.polled += e.count })
     this.#on(monitor, 'consumer.accepted', (e) => record(e, (c) => { c.accepted++; decided(c, e) }))
     this.#on(monitor, 'consumer.released', (e) => record(e, (c) => { c.released++; decided(c, e) }))
-    this.#on(monitor, 'consumer.rejected', (e) => record(e, (c) => { c.rejected++; decided(c, e) }))
+    this.#on(monitor, 'consumer.rejected', (e) => {
+      record(e, (c) => { c.rejected++; decided(c, e) })
+      // The error a record was rejected (dead-lettered) for is what an operator looks for first.
+      if (e.error !== undefined) this.#error({ source: `rejected: ${e.reason}`, error: e.error, groupId: e.groupId, topic: e.topic, partition: e.partition, offset: e.offset })
+    })
     this.#on(monitor, 'dlq.dispatched', (e) => record(e, (c) => { c.deadLettered++ }))
     this.#on(monitor, 'lock.renewed', (e) => { const c = this.#counters.get(`${e.groupId}\u0000${e.topic}`); if (c !== undefined) c.lockRenewals += e.count })
     this.#on(monitor, 'lock.expired', (e) => record(e, (c) => { c.lockExpiries++ }))
@@ -118,7 +122,7 @@ export class ReportCollector {
     this.#unsubscribe.push(monitor.on(event, handler))
   }
 
-  #error (e: FrameworkEvents['error.occurred']): void {
+  #error (e: Omit<FrameworkEvents['error.occurred'], 'source'> & { source: string }): void {
     const error = e.error instanceof Error ? e.error : new Error(String(e.error))
     const cls = clip(error.name, REPORT_LIMITS.name)
     const message = clip(error.message, REPORT_LIMITS.message)
