@@ -5,9 +5,9 @@ export const DASHBOARD_CSS = `
 :root { --fg: #1d232b; --muted: #5d6875; --line: #d9dee4; --accent: #0b63c5; --bad: #b42318; --ok: #067647; --bg: #fff; --head: #f4f6f8; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
-header { display: flex; gap: 1.5rem; align-items: center; padding: .6rem 1.2rem; background: #14202e; color: #fff; }
-header nav a { color: #c9d6e5; margin-right: 1rem; text-decoration: none; }
-header nav a.current, header nav a:hover { color: #fff; border-bottom: 2px solid #6cb2ff; }
+body > header { display: flex; gap: 1.5rem; align-items: center; padding: .6rem 1.2rem; background: #14202e; color: #fff; }
+body > header nav a { color: #c9d6e5; margin-right: 1rem; text-decoration: none; }
+body > header nav a.current, body > header nav a:hover { color: #fff; border-bottom: 2px solid #6cb2ff; }
 .mode { margin-left: auto; font-size: 12px; padding: .15rem .5rem; border-radius: 3px; }
 .mode.readonly { background: #31465c; } .mode.actions { background: #9a3412; }
 main { padding: 1rem 1.2rem; max-width: 1400px; }
@@ -27,6 +27,8 @@ section.process.gone { opacity: .6; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; } figure { margin: 0; } figcaption { font-weight: 600; }
 .record { border: 1px solid var(--line); border-radius: 4px; padding: .4rem .8rem; margin-bottom: .6rem; }
 .record.dismissed { opacity: .55; }
+.record > header { display: block; padding: .2rem 0; border-bottom: 1px solid var(--line); }
+.record > header input { margin-right: .4rem; }
 .record dl { display: grid; grid-template-columns: 9rem 1fr; margin: .4rem 0; } .record dd { margin: 0; }
 pre { margin: 0; white-space: pre-wrap; word-break: break-all; background: #f8fafc; padding: .2rem .4rem; max-height: 18rem; overflow: auto; }
 .histogram .bar { display: inline-block; height: .8rem; background: var(--accent); min-width: 1px; }

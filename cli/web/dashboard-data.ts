@@ -92,13 +92,15 @@ export class DashboardData {
     return out.sort((a, b) => b.startedAt - a.startedAt)
   }
 
-  /** Catches up on the reports and samples each group's totals for the chart. */
+  /** Catches up on the reports and samples each group's totals for the chart (a sample per newer report). */
   async sample (now = Date.now()): Promise<void> {
     await this.reports.poll()
     for (const [groupId, t] of groupTotals(this.processReports(), now)) {
       let list = this.#samples.get(groupId)
       if (list === undefined) this.#samples.set(groupId, list = [])
-      list.push({ at: now, accepted: t.accepted, deadLettered: t.deadLettered })
+      // Timed by the reports, not by this poll: a poll between two reports would read as a rate of 0.
+      const last = list.at(-1)
+      if (last === undefined || t.reportedAt > last.at) list.push({ at: t.reportedAt, accepted: t.accepted, deadLettered: t.deadLettered })
       while (list.length > 2 && list[0].at < now - this.#options.historyMs) list.shift()
     }
   }

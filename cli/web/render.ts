@@ -166,6 +166,8 @@ export interface GroupTotals {
   dlqs: string[]
   /** Live processes consuming for the group. */
   processes: number
+  /** The newest report that counted, epoch ms: the time of these totals. */
+  reportedAt: number
 }
 
 /** Totals per share group from the reports (stopped and gone processes count for totals, not for held records). */
@@ -177,9 +179,10 @@ export function groupTotals (reports: readonly ProcessReport[], now: number): Ma
     for (const c of r.counters) {
       let g = out.get(c.groupId)
       if (g === undefined) {
-        out.set(c.groupId, g = { accepted: 0, released: 0, rejected: 0, deadLettered: 0, lockExpiries: 0, lockRenewals: 0, errors: 0, attempts: [0, 0, 0, 0, 0, 0], held: new Map(), dlqs: [], processes: 0 })
+        out.set(c.groupId, g = { accepted: 0, released: 0, rejected: 0, deadLettered: 0, lockExpiries: 0, lockRenewals: 0, errors: 0, attempts: [0, 0, 0, 0, 0, 0], held: new Map(), dlqs: [], processes: 0, reportedAt: 0 })
       }
       g.accepted += c.accepted
+      g.reportedAt = Math.max(g.reportedAt, r.reportedAt)
       g.released += c.released
       g.rejected += c.rejected
       g.deadLettered += c.deadLettered
