@@ -41,12 +41,16 @@ class Accept extends BaseConsumer<Buffer> {
   }
 }
 
+const groups: string[] = []
+
 async function round (bootstrap: string, topic: string, reportsTopic: string | undefined, n: number): Promise<number> {
   const app = new App({
     kafka: { bootstrapServers: bootstrap }, logger: silentLogger, handleSignals: false, concurrency, statisticsIntervalMs: 0,
     ...(reportsTopic !== undefined ? { reports: { topic: reportsTopic, intervalMs } } : {})
   })
-  app.routes.draw((r) => r.shareGroup(`bench-reports-${Date.now()}-${n}`, (g) => {
+  const groupId = `bench-reports-${Date.now()}-${n}`
+  groups.push(groupId)
+  app.routes.draw((r) => r.shareGroup(groupId, (g) => {
     g.kafka({ 'share.auto.offset.reset': 'earliest' })
     g.topic(topic, (t) => t.consumer(Accept).deserializer((b) => b ?? Buffer.alloc(0)).kafka({ 'max.poll.records': 500 }))
   }))
@@ -115,6 +119,7 @@ async function main (): Promise<void> {
     console.log(`reports off: ${result.offMedian} records/s, on: ${result.onMedian} records/s (on/off ${result.ratio}); ${sizes.length} reports, median ${result.reportBytesMedian} B, max ${result.reportBytesMax} B`)
     console.log(JSON.stringify(result))
     await admin.deleteTopics([topic, reportsTopic]).catch(() => {})
+    await admin.deleteGroups(groups).catch(() => {})
   } finally {
     await reader.close()
     await admin.close()

@@ -123,8 +123,9 @@ export function createDashboard (deps: WebDependencies, options: DashboardOption
 
   app.get(base === '' ? '/' : base, failing(async (_req, reply) => {
     await data.reports.poll()
-    const groups = await data.groups()
-    const charts = groups.slice(0, 12).map((g) => ({ groupId: g.groupId, data: rates(data.samples(g.groupId)) }))
+    // Groups kshare processes report on first: those are the ones with numbers and a chart.
+    const groups = (await data.groups()).sort((a, b) => Number(b.totals !== undefined) - Number(a.totals !== undefined))
+    const charts = groups.filter((g) => data.samples(g.groupId).length >= 2).slice(0, 12).map((g) => ({ groupId: g.groupId, data: rates(data.samples(g.groupId)) }))
     return page(reply, 'overview', 'Overview', 'Overview', { groups, charts, historyMs })
   }))
 

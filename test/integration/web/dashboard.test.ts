@@ -59,14 +59,22 @@ t.test('kshare web in chromium: overview, share group, processes, errors, dead l
   await createTopic(bootstrap, dlq, 1)
   const admin = new Admin({ bootstrapServers: bootstrap })
   const reader = new PartitionReader({ bootstrapServers: bootstrap })
-  t.teardown(async () => { await admin.close(); await reader.close() })
+  // One teardown, in order: the App, the browser and the dashboard, then the topics and the group.
+  const closing: Array<() => Promise<void>> = []
+  t.teardown(async () => {
+    for (const step of closing.reverse()) await step()
+    await admin.deleteTopics([topic, dlq, reportsTopic, `${suffix}.dismissed`]).catch(() => {})
+    await admin.deleteGroups([groupId]).catch(() => {})
+    await admin.close()
+    await reader.close()
+  })
 
   const actions: string[] = []
   const dashboard = createDashboard(deps, { kafka: { bootstrapServers: bootstrap }, reportsTopic, dismissedTopic: `${suffix}.dismissed`, allowActions: true, sampleEveryMs: 500, log: (l) => actions.push(l) })
   const url = await dashboard.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(async () => { await dashboard.close() })
+  closing.push(async () => { await dashboard.close() })
   const { context, close } = await launchChromium()
-  t.teardown(close)
+  closing.push(close)
   const page = await context.newPage()
   const pageErrors: string[] = []
   page.on('pageerror', (e) => pageErrors.push(e.message))
@@ -80,7 +88,7 @@ t.test('kshare web in chromium: overview, share group, processes, errors, dead l
       tp.deadLetterQueue({ topic: dlq, maxAttempts: 4 })
     })
   }), { concurrency: 8, reports: { topic: reportsTopic, intervalMs: 1000 } })
-  t.teardown(async () => { await run.app.stop(); await run.running.catch(() => {}) })
+  closing.push(async () => { await run.app.stop(); await run.running.catch(() => {}) })
   const producer = new Producer({ bootstrapServers: bootstrap })
   // Spread over a few seconds, so that the chart has a curve.
   const jobs = makeJobs(JOBS)
