@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import type { Page } from 'playwright-core'
@@ -11,6 +12,7 @@ import { BaseConsumer, type Message } from '../../../framework/index.js'
 import { makeJobs, perform, PermanentError, type Job } from '../../../examples/jobs/jobs.js'
 import { testBootstrap } from '../../harness/index.js'
 import { launchChromium } from '../../helpers/browser.js'
+import { runCli } from '../../helpers/run-cli.js'
 import { startApp, waitFor } from '../../helpers/framework-setup.js'
 import { createTopic, uniqueName } from '../../helpers/share-setup.js'
 
@@ -216,4 +218,26 @@ t.test('read-only by default: no action buttons, and a POST is refused', async (
   const headers = (await page.request.get(url)).headers()
   t.match(headers['content-security-policy'], /script-src 'self'/, 'no inline scripts allowed')
   t.notMatch(await page.content(), /password|sasl/i, 'no credentials in the page')
+})
+
+t.test('kshare web: serves on --listen until interrupted, read-only, and says so', async (t) => {
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port
+      s.close(() => resolve(p))
+    })
+  })
+  const controller = new AbortController()
+  const done = runCli(['web', '--bootstrap', testBootstrap(), '--listen', `127.0.0.1:${port}`, '--reports', uniqueName('cli.reports')], { signal: controller.signal })
+  let res: Response | undefined
+  for (let i = 0; i < 100 && res === undefined; i++) {
+    res = await fetch(`http://127.0.0.1:${port}/processes`).catch(async () => { await new Promise((resolve) => setTimeout(resolve, 100)); return undefined })
+  }
+  t.equal(res?.status, 200)
+  t.match(await res?.text(), /No reports\./)
+  controller.abort()
+  const run = await done
+  t.equal(run.code, 0)
+  t.match(run.err, new RegExp(`kshare web: http://127\\.0\\.0\\.1:${port} \\(read-only\\)`))
+  t.equal(await fetch(`http://127.0.0.1:${port}/`).then(() => 'open', () => 'closed'), 'closed', 'the server is closed')
 })
