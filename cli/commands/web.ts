@@ -18,7 +18,7 @@ Needs the optional packages fastify, eta and uplot (npm install fastify@5 eta@4 
 
 Options:
   --listen HOST:PORT   where to serve (default 127.0.0.1:3000; only loopback unless told)
-  --allow-actions      allow replaying and dismissing dead letters
+  --allow-actions      allow replaying and dismissing dead letters, resetting offsets
   --reports TOPIC      topic of the Apps' reports (default ${DEFAULT_REPORTS_TOPIC})
   --dismissed TOPIC    compacted topic of dismissal marks (default ${DEFAULT_DISMISSED_TOPIC})
 ${NETWORK_HELP}`
@@ -50,7 +50,7 @@ export const webMain: CommandMain = async (args, io, ctx) => {
   })
   try {
     const address = await app.listen({ host: listen.host, port: listen.port })
-    io.err.write(`kshare web: ${address} (${allowActions ? 'actions allowed: replay and dismiss' : 'read-only'}), brokers ${net.bootstrap}\n`)
+    io.err.write(`kshare web: ${address} (${allowActions ? 'actions allowed: replay, dismiss, offsets reset' : 'read-only'}), brokers ${net.bootstrap}\n`)
     if (!['127.0.0.1', 'localhost', '::1'].includes(listen.host)) io.err.write(`kshare web: listening on ${listen.host}, not only this machine: anyone who reaches it sees your topics' records\n`)
     const signal = ctx.signal()
     await new Promise<void>((resolve) => {

@@ -49,10 +49,14 @@ document.addEventListener('DOMContentLoaded', function () {
   })
   document.querySelectorAll('form[data-confirm]').forEach(function (form) {
     form.addEventListener('submit', function (e) {
-      var n = document.querySelectorAll('input[name="offset"][form="' + form.id + '"]:checked').length
       var action = e.submitter ? e.submitter.value : 'apply'
-      if (n === 0) { e.preventDefault(); window.alert('Select dead letters first.'); return }
-      if (!window.confirm(action + ' ' + n + ' dead letter(s)? ' + form.getAttribute('data-confirm'))) e.preventDefault()
+      var question = action + '? '
+      if (form.id === 'selection') {
+        var n = document.querySelectorAll('input[name="offset"][form="selection"]:checked').length
+        if (n === 0) { e.preventDefault(); window.alert('Select dead letters first.'); return }
+        question = action + ' ' + n + ' dead letter(s)? '
+      }
+      if (!window.confirm(question + form.getAttribute('data-confirm'))) e.preventDefault()
       else {
         var c = document.createElement('input'); c.type = 'hidden'; c.name = 'confirmed'; c.value = 'yes'; form.appendChild(c)
       }

@@ -241,6 +241,21 @@ export class DashboardData {
     return keys
   }
 
+  /**
+   * Sets the start offset of every partition the group has state for to the log's start or
+   * end (AlterShareGroupOffsets; the broker refuses unless the group is empty). Returns
+   * `topic-partition@offset` per partition.
+   */
+  async resetOffsets (groupId: string, to: 'earliest' | 'latest'): Promise<string[]> {
+    const partitions = await this.admin.describeShareGroupOffsets(groupId)
+    const changes = await Promise.all(partitions.map(async (p) => {
+      const bounds = await this.reader.offsets(p.topic, p.partition)
+      return { topic: p.topic, partition: p.partition, offset: to === 'earliest' ? bounds.start : bounds.end }
+    }))
+    await this.admin.alterShareGroupOffsets(groupId, changes)
+    return changes.map((c) => `${c.topic}-${c.partition}@${c.offset}`)
+  }
+
   /** Closes the clients. */
   async close (): Promise<void> {
     await Promise.allSettled([this.admin.close(), this.reader.close(), this.#producer?.close()])

@@ -16,7 +16,7 @@ export interface DashboardOptions {
   reportsTopic?: string
   /** kshare-owned compacted topic of dismissal marks. Default `kshare.dismissed`. */
   dismissedTopic?: string
-  /** Allow replay and dismiss (else every action answers 403). Default false. */
+  /** Allow replay, dismiss and offsets reset (else every action answers 403). Default false. */
   allowActions?: boolean
   /** Path the dashboard is mounted under, e.g. `/kshare` (no trailing slash). Default: the root. */
   prefix?: string
@@ -133,7 +133,24 @@ export function createDashboard (deps: WebDependencies, options: DashboardOption
     const { groupId } = req.params as { groupId: string }
     await data.reports.poll()
     const g = await data.group(groupId)
-    return page(reply, 'group', 'Overview', `Share group ${groupId}`, { groupId, ...g })
+    return page(reply, 'group', 'Overview', `Share group ${groupId}`, { groupId, ...g, flash: (req.query as Query).flash })
+  }))
+
+  app.post(`${base}/groups/:groupId/reset`, failing(async (req, reply) => {
+    const { groupId } = req.params as { groupId: string }
+    const form = await checkedForm(req, reply)
+    if (form === undefined) return reply
+    const to = form.get('to')
+    if (to !== 'earliest' && to !== 'latest') return await reply.code(400).type('text/plain').send('to must be earliest or latest')
+    let flash: string
+    try {
+      const changes = await data.resetOffsets(groupId, to)
+      log(`kshare web: ${req.ip} reset the start offsets of share group ${groupId} to ${to}: ${changes.join(', ')}`)
+      flash = `start offsets of ${changes.length} partition(s) set to ${to}`
+    } catch (err) {
+      flash = `not reset: ${errorLine(err)}`
+    }
+    return await reply.redirect(`${base}/groups/${encodeURIComponent(groupId)}?${new URLSearchParams({ flash }).toString()}`, 303)
   }))
 
   app.get(`${base}/processes`, failing(async (_req, reply) => {
@@ -166,11 +183,19 @@ export function createDashboard (deps: WebDependencies, options: DashboardOption
     })
   }))
 
-  app.post(`${base}/dead-letters/actions`, failing(async (req, reply) => {
-    if (!allowActions) return await reply.code(403).type('text/plain').send('read-only: start kshare web with --allow-actions to replay or dismiss')
+  // An action's form, when actions are allowed, the form is ours and confirmed; otherwise the refusal is sent.
+  const checkedForm = async (req: FastifyRequest, reply: FastifyReply): Promise<URLSearchParams | undefined> => {
     const form = req.body instanceof URLSearchParams ? req.body : new URLSearchParams()
-    if (form.get('token') !== token) return await reply.code(403).type('text/plain').send('stale or foreign form: reload the page')
-    if (form.get('confirmed') !== 'yes') return await reply.code(400).type('text/plain').send('actions must be confirmed')
+    if (!allowActions) await reply.code(403).type('text/plain').send('read-only: start kshare web with --allow-actions to replay, dismiss or reset')
+    else if (form.get('token') !== token) await reply.code(403).type('text/plain').send('stale or foreign form: reload the page')
+    else if (form.get('confirmed') !== 'yes') await reply.code(400).type('text/plain').send('actions must be confirmed')
+    else return form
+    return undefined
+  }
+
+  app.post(`${base}/dead-letters/actions`, failing(async (req, reply) => {
+    const form = await checkedForm(req, reply)
+    if (form === undefined) return reply
     const topic = form.get('topic') ?? ''
     const partition = nonNegative(form.get('partition') ?? undefined)
     const offsets = form.getAll('offset').map((o) => offsetParam(o)).filter((o): o is bigint => o !== undefined)

@@ -101,6 +101,14 @@ export const TEMPLATES: Readonly<Record<string, string>> = {
 </table>
 <p>Accepted <%= it.totals.accepted %> · released <%= it.totals.released %> · rejected <%= it.totals.rejected %> · dead-lettered <%= it.totals.deadLettered %> · lock renewals <%= it.totals.lockRenewals %> · lock expiries <%= it.totals.lockExpiries %></p>
 <% } %>
+<% if (it.allowActions) { %>
+<form method="post" action="<%= it.base %>/groups/<%= encodeURIComponent(it.groupId) %>/reset" data-confirm="The group must be empty (no running members)." data-testid="reset">
+<input type="hidden" name="token" value="<%= it.token %>">
+Reset start offsets of every partition to
+<button name="to" value="earliest" data-testid="reset-earliest">earliest</button>
+<button name="to" value="latest" data-testid="reset-latest">latest</button>
+</form>
+<% } %>
 <h2>Group configs</h2>
 <table class="configs">
 <% for (const [k, v] of Object.entries(it.configs)) { %><tr><th><code><%= k %></code></th><td data-config="<%= k %>"><%= v ?? '(default)' %></td></tr><% } %>

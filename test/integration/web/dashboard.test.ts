@@ -49,7 +49,7 @@ async function cellNumber (page: Page, selector: string): Promise<number> {
   return Number((await page.locator(selector).first().textContent())?.trim())
 }
 
-t.test('kshare web in chromium: overview, share group, processes, errors, dead letters (replay 10), topic explorer', async (t) => {
+t.test('kshare web in chromium: overview, share group, processes, errors, dead letters (replay 10, dismiss), topic explorer, offsets reset', async (t) => {
   const bootstrap = testBootstrap()
   const deps = await loadWebDependencies()
   const suffix = uniqueName('web')
@@ -194,7 +194,36 @@ t.test('kshare web in chromium: overview, share group, processes, errors, dead l
   t.equal(await page.locator('pre.key').first().textContent(), '<b>key</b>')
   t.equal(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned), undefined, 'no script of the record ran')
   t.equal(await page.locator('.records script, .records img, .records b').count(), 0, 'no element from the record')
+  // The topic explorer from a timestamp: the first record at or after it.
+  const hostileAt = (await reader.read(topic, 0, end - 1n, { maxRecords: 1 })).records[0]?.timestamp ?? 0
+  await page.goto(`${url}/topics?topic=${encodeURIComponent(topic)}&partition=0&time=${encodeURIComponent(new Date(hostileAt).toISOString())}`)
+  t.equal(await page.locator('.record').first().getAttribute('data-offset'), String(end - 1n), 'read from a timestamp')
   await producer.close()
+
+  // The App stops: its last report says so. Then the group is empty and its offsets can be reset from the page.
+  await run.app.stop()
+  await run.running
+  let stopped = 0
+  for (const until = Date.now() + 20_000; stopped === 0 && Date.now() < until;) {
+    await page.goto(`${url}/processes`)
+    stopped = await page.locator('section.process.stopped').count()
+    if (stopped === 0) await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  t.equal(stopped, 1, 'the process is shown as stopped')
+  let state = ''
+  for (const until = Date.now() + 30_000; state !== 'Empty' && Date.now() < until;) {
+    await page.goto(`${url}/groups/${encodeURIComponent(groupId)}`)
+    state = await page.locator('[data-testid="state"]').textContent() ?? ''
+    if (state !== 'Empty') await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  t.equal(state, 'Empty')
+  await page.click('[data-testid="reset-earliest"]')
+  await page.waitForSelector('[data-testid="flash"]')
+  t.equal(await page.locator('[data-testid="flash"]').textContent(), 'start offsets of 3 partition(s) set to earliest')
+  const reset = await admin.describeShareGroupOffsets(groupId)
+  t.ok(reset.length === 3 && reset.every((o) => o.startOffset === 0n), 'Admin sees every start offset at 0')
+  for (const o of reset) t.equal(await page.locator(`tr[data-partition="${o.topic}/${o.partition}"] td.start`).textContent(), '0')
+  t.match(actions.join('\n'), new RegExp(`reset the start offsets of share group ${groupId} to earliest`), 'the reset is logged')
   t.same(pageErrors, [], 'no script errors in the pages')
 })
 
