@@ -3,7 +3,7 @@ import type { CommandMain } from '../command.js'
 import { UsageError } from '../errors.js'
 import { connectionOptions, NETWORK_HELP, parseNetworkArgs } from '../network.js'
 import { loadWebDependencies } from '../web/dependencies.js'
-import { createDashboard, DEFAULT_DISMISSED_TOPIC, DEFAULT_REPORTS_TOPIC } from '../web/server.js'
+import { createDashboard, DEFAULT_DISMISSED_TOPIC, DEFAULT_REPORTS_TOPIC, LOOPBACK_NAMES } from '../web/server.js'
 
 /** Help text of `kshare web`. */
 export const WEB_HELP = `Usage: kshare web [--listen HOST:PORT] [--allow-actions] [options]
@@ -46,6 +46,8 @@ export const webMain: CommandMain = async (args, io, ctx) => {
     reportsTopic: values.reports,
     dismissedTopic: values.dismissed,
     allowActions,
+    // Served on every interface on purpose: any name of this machine may be used to reach it.
+    allowedHosts: ['0.0.0.0', '::'].includes(listen.host) ? 'any' : [...LOOPBACK_NAMES, listen.host],
     log: (line) => io.err.write(`${line}\n`)
   })
   try {

@@ -22,6 +22,12 @@ export interface DashboardOptions {
   prefix?: string
   /** Where actions are logged (one line each). Default: stderr. */
   log?: (line: string) => void
+  /**
+   * Host names the `Host` header may carry; others are refused (a page of another site that
+   * DNS-rebinds its name to 127.0.0.1 must not read the dashboard). Default: loopback names;
+   * `'any'` checks nothing (a dashboard served on every interface on purpose).
+   */
+  allowedHosts?: readonly string[] | 'any'
   /** Chart sample interval, ms. Default 2000. */
   sampleEveryMs?: number
   /** Chart history, ms. Default 10 minutes. */
@@ -43,6 +49,15 @@ const SECURITY_HEADERS = {
 }
 
 type Query = Record<string, string | undefined>
+
+/** Names of this machine the dashboard answers to by default. */
+export const LOOPBACK_NAMES: readonly string[] = ['127.0.0.1', 'localhost', '::1']
+
+// `Host` without the port; `[::1]:3000` → `::1`.
+function hostName (host: string): string {
+  const m = /^\[([^\]]*)\](?::\d+)?$/.exec(host) ?? /^([^:]*)(?::\d+)?$/.exec(host)
+  return (m?.[1] ?? host).toLowerCase()
+}
 
 /**
  * The dashboard as a fastify instance (not listening): `await app.listen({ host, port })`
@@ -72,6 +87,10 @@ export function createDashboard (deps: WebDependencies, options: DashboardOption
     done(null, new URLSearchParams(body as string))
   })
   app.addHook('onSend', async (_req, reply) => { reply.headers(SECURITY_HEADERS) })
+  const allowedHosts = options.allowedHosts === 'any' ? undefined : new Set(options.allowedHosts ?? LOOPBACK_NAMES)
+  app.addHook('onRequest', async (req, reply) => {
+    if (allowedHosts !== undefined && !allowedHosts.has(hostName(req.headers.host ?? ''))) await reply.code(403).type('text/plain').send('host not allowed: open the dashboard by the address it listens on')
+  })
 
   let sampler: ReturnType<typeof setInterval> | undefined
   let samplingFailed = false

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs'
+import { request } from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
@@ -247,6 +248,11 @@ t.test('read-only by default: no action buttons, and a POST is refused', async (
   const headers = (await page.request.get(url)).headers()
   t.match(headers['content-security-policy'], /script-src 'self'/, 'no inline scripts allowed')
   t.notMatch(await page.content(), /password|sasl/i, 'no credentials in the page')
+  const port = new URL(url).port
+  const foreign = await new Promise<number>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/', headers: { host: `evil.example:${port}` } }, (res) => { res.resume(); resolve(res.statusCode ?? 0) }).on('error', reject).end()
+  })
+  t.equal(foreign, 403, 'a foreign Host header (DNS rebinding) is refused')
 })
 
 t.test('kshare web: serves on --listen until interrupted, read-only, and says so', async (t) => {
