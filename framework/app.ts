@@ -201,7 +201,7 @@ export class App {
         concurrency: this.#pool.concurrency,
         now: () => this.#clock.now()
       })
-      await this.#reports.start()
+      this.#reports.start()
     }
     this.logger.info('started', { groups: groups.map((g) => g.id), topics: this.#listeners.length, concurrency: this.#pool.concurrency })
     this.monitor.emit('app.started', { groups: groups.map((g) => g.id), topics: this.#listeners.length, durationMs: this.#clock.now() - started })

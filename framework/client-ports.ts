@@ -140,7 +140,7 @@ export interface AdminPort {
   /** Lag per partition of a share group. */
   shareGroupLag? (groupId: string): Promise<PartitionLag[]>
   /** Creates a topic unless it exists (for the reports topic). */
-  createTopic? (name: string, options: { replicationFactor?: number, configs: Readonly<Record<string, string>> }): Promise<void>
+  createTopic? (name: string, options: { replicationFactor?: number, configs: Readonly<Record<string, string>>, timeoutMs: number }): Promise<void>
   /** Closes the admin client. */
   close (): Promise<void>
 }

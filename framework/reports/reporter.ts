@@ -34,16 +34,22 @@ export interface ReporterContext {
   now: () => number
 }
 
+/** Time the topic's creation and the last report on stop may take, ms: reports never hold up a start or a stop for long. */
+const REPORTS_TIMEOUT_MS = 5000
+
 /**
  * Publishes this process's {@link ProcessReport} every `intervalMs` (and a last one, state
  * `stopped`, on stop). A failed publish is logged and the next one tried: reports never
- * break processing. One publish at a time: a slow broker skips rounds rather than queueing them.
+ * break processing, nor wait for it. One publish at a time: a slow broker skips rounds rather
+ * than queueing them.
  */
 export class Reporter {
   readonly #collector: ReportCollector
   readonly #intervalMs: number
   #timer: ReturnType<typeof setInterval> | undefined
   #publishing: Promise<void> | undefined
+  #started: Promise<void> = Promise.resolve()
+  #stopping = false
   #failed = false
 
   /**
@@ -55,21 +61,15 @@ export class Reporter {
     this.#collector = new ReportCollector(ctx.monitor, ctx.routes, ctx.now)
   }
 
-  /** Creates the topic when missing (a refusal is a warning), publishes the first report and starts the timer. */
-  async start (): Promise<void> {
-    const { admin, logger } = this.ctx
-    if (admin.createTopic === undefined) {
-      logger.warn(`reports: this admin client cannot create topics; ${this.options.topic} must exist`)
-    } else {
-      try {
-        await admin.createTopic(this.options.topic, { replicationFactor: this.options.replicationFactor, configs: REPORTS_TOPIC_CONFIGS })
-      } catch (error) {
-        logger.warn(`reports: could not create ${this.options.topic} (${error instanceof Error ? error.message : String(error)}); reports are published only if it exists`)
-      }
-    }
-    this.#timer = setInterval(() => { void this.#publish('running') }, this.#intervalMs)
-    this.#timer.unref()
-    await this.#publish('running')
+  /** In the background: creates the topic when missing (a refusal is a warning), publishes the first report, starts the timer. */
+  start (): void {
+    this.#started = (async () => {
+      await this.#createTopic()
+      if (this.#stopping) return
+      this.#timer = setInterval(() => { void this.#publish('running') }, this.#intervalMs)
+      this.#timer.unref()
+      await this.#publish('running')
+    })()
   }
 
   /** The report now (for tests and an HTTP endpoint). */
@@ -77,12 +77,32 @@ export class Reporter {
     return this.#collector.build(this.ctx.held(), state, this.#intervalMs, this.ctx.concurrency)
   }
 
-  /** Stops the timer and publishes the last report (state `stopped`). */
+  /** Stops the timer and publishes the last report (state `stopped`), waiting for it at most a few seconds. */
   async stop (): Promise<void> {
+    this.#stopping = true
     clearInterval(this.#timer)
-    await this.#publishing
-    await this.#publish('stopped')
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const last = (async () => {
+      await this.#started
+      await this.#publishing
+      await this.#publish('stopped')
+    })()
+    await Promise.race([last, new Promise<void>((resolve) => { timer = setTimeout(resolve, REPORTS_TIMEOUT_MS) })])
+    clearTimeout(timer)
     this.#collector.close()
+  }
+
+  async #createTopic (): Promise<void> {
+    const { admin, logger } = this.ctx
+    if (admin.createTopic === undefined) {
+      logger.warn(`reports: this admin client cannot create topics; ${this.options.topic} must exist`)
+      return
+    }
+    try {
+      await admin.createTopic(this.options.topic, { replicationFactor: this.options.replicationFactor, configs: REPORTS_TOPIC_CONFIGS, timeoutMs: REPORTS_TIMEOUT_MS })
+    } catch (error) {
+      logger.warn(`reports: could not create ${this.options.topic} (${error instanceof Error ? error.message : String(error)}); reports are published only if it exists`)
+    }
   }
 
   async #publish (state: ProcessReport['state']): Promise<void> {

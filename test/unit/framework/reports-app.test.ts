@@ -9,7 +9,9 @@ import { FakeAdmin, FakeClients } from './fakes.js'
 class CreatingAdmin extends FakeAdmin {
   readonly created: Array<{ name: string, configs: Readonly<Record<string, string>> }> = []
   refuseCreate: Error | undefined
+  hang = false
   async createTopic (name: string, options: { configs: Readonly<Record<string, string>> }): Promise<void> {
+    if (this.hang) await new Promise(() => {})
     if (this.refuseCreate !== undefined) throw this.refuseCreate
     this.created.push({ name, configs: options.configs })
   }
@@ -85,4 +87,23 @@ t.test('a refused CreateTopics is a warning, not a crash; reports off sends noth
   await runningB
   t.same(quiet.producerFake.sent, [], 'off by default: the App writes nothing on its own')
   t.same((quiet.adminFake as CreatingAdmin).created, [])
+})
+
+t.test('a broker that never answers CreateTopics holds up neither processing nor stop (beyond a few seconds)', async (t) => {
+  const admin = new CreatingAdmin()
+  admin.hang = true
+  const clients = new FakeClients(admin)
+  clients.topic('tasks').produce({ n: 1 })
+  const a = app(clients, [], { reports: { topic: 'kshare.reports' } })
+  a.routes.draw((r) => r.shareGroup('jobs', (g) => g.topic('tasks', (tp) => tp.consumer(Slow))))
+  const running = a.run()
+  const end = Date.now() + 3000
+  while (a.monitor.counters.jobsRunning === 0 && a.monitor.counters.recordsPolled === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(a.monitor.counters.recordsPolled, 1, 'processing started')
+  release()
+  const stopping = Date.now()
+  await a.stop()
+  await running
+  t.ok(Date.now() - stopping < 6500, `stopped in ${Date.now() - stopping} ms`)
+  t.equal(reports(clients, 'kshare.reports').length, 0, 'nothing published: the topic was never confirmed')
 })
