@@ -28,6 +28,7 @@ export {
   type TopicPartitionsFilter, type ShareGroupPartitionOffset, type ShareGroupOffsetChange, type AlteredShareGroupOffset,
   type DeletedShareGroupOffsets, type ConfigEntry, type ConfigSource
 } from './client/admin.js'
+export { PartitionReader, type PartitionReaderOptions, type PartitionOffsets, type PartitionRead, type ReadLimits } from './client/partition-reader.js'
 export { TRACE_CHANNELS, type RequestTrace, type WireTrace, type ConnectionTrace, type TraceBroker } from './client/tracing.js'
 export type { SaslOptions, SaslPlainOptions, SaslScramOptions, SaslOAuthBearerOptions, OAuthBearerToken, SaslTarget } from './client/sasl/types.js'
 export { App, BaseConsumer, type AppOptions } from './framework/index.js'

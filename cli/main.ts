@@ -9,6 +9,7 @@ import { metadataMain } from './commands/metadata.js'
 import { produceMain } from './commands/produce.js'
 import { shareConsumeMain } from './commands/share-consume.js'
 import { topicsMain } from './commands/topics.js'
+import { webMain } from './commands/web.js'
 import type { CommandMain } from './command.js'
 import { errorLine } from './error-line.js'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js'
@@ -28,6 +29,7 @@ Commands:
   produce        write records from standard input or generated ones
   share-consume  consume as a share-group member, acknowledge as told
   groups         list, describe, offsets, reset, config, delete groups
+  web            a dashboard in the browser: groups, processes, errors, dead letters
 
 Run 'kshare <command> --help' for a command's options. Networked commands take
 --bootstrap HOST:PORT (default $KAFKA_BOOTSTRAP, else localhost:9092), --timeout MS,
@@ -44,7 +46,8 @@ const COMMANDS: Readonly<Record<string, { main: CommandMain, subcommands?: reado
   topics: { main: topicsMain, subcommands: ['create', 'delete', 'list'] },
   produce: { main: produceMain },
   'share-consume': { main: shareConsumeMain },
-  groups: { main: groupsMain, subcommands: ['list', 'describe', 'offsets', 'reset', 'config', 'delete'] }
+  groups: { main: groupsMain, subcommands: ['list', 'describe', 'offsets', 'reset', 'config', 'delete'] },
+  web: { main: webMain }
 }
 
 /**

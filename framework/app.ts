@@ -6,6 +6,8 @@ import { Listener } from './listener.js'
 import { jobsPlanFor } from './processing/jobs-builders.js'
 import { consoleLogger, type Logger } from './logger.js'
 import { Monitor } from './monitor.js'
+import type { HeldRecord } from './reports/collector.js'
+import { Reporter, type ReportsOptions } from './reports/reporter.js'
 import { systemClock, type Clock, type DeadLetterMode, type TopicRuntime } from './processing/topic-runtime.js'
 import { WorkerPool } from './processing/worker-pool.js'
 import { Routes } from './routing/routes.js'
@@ -47,6 +49,8 @@ export interface AppOptions {
   clients?: KafkaClientFactory
   /** Time source; tests pass their own. */
   clock?: Clock
+  /** Publish a status report of this process to a compacted topic every few seconds (for `kshare web`). Default off. */
+  reports?: ReportsOptions
 }
 
 /** `app.stop({...})`. */
@@ -88,6 +92,7 @@ export class App {
   #stopped: () => void = () => {}
   readonly #whenStopped = new Promise<void>((resolve) => { this.#stopped = resolve })
   #statistics: ReturnType<typeof setInterval> | undefined
+  #reports: Reporter | undefined
   #fatal: { error: unknown } | undefined
   readonly #onSignal = (signal: NodeJS.Signals): void => {
     this.logger.info(`${signal}: stopping`)
@@ -185,6 +190,19 @@ export class App {
     }
     for (const listener of this.#listeners) listener.start()
     this.#startStatistics()
+    if (this.#options.reports !== undefined) {
+      this.#reports = new Reporter(this.#options.reports, {
+        monitor: this.monitor,
+        logger: this.logger,
+        admin,
+        producer: () => (this.#producer ??= clients.producer()),
+        routes: groups.flatMap((g) => g.topics.map((t) => ({ groupId: g.id, topic: t.name, dlq: t.deadLetterQueue?.topic ?? null }))),
+        held: () => this.#held(),
+        concurrency: this.#pool.concurrency,
+        now: () => this.#clock.now()
+      })
+      this.#reports.start()
+    }
     this.logger.info('started', { groups: groups.map((g) => g.id), topics: this.#listeners.length, concurrency: this.#pool.concurrency })
     this.monitor.emit('app.started', { groups: groups.map((g) => g.id), topics: this.#listeners.length, durationMs: this.#clock.now() - started })
   }
@@ -200,6 +218,7 @@ export class App {
       this.monitor.emit('error.occurred', { source: 'shutdown', error })
     }
     await Promise.all(this.#listeners.map(async (l) => await l.close(deadline)))
+    await this.#reports?.stop()
     await this.#close(this.#producer)
     await this.#close(this.#admin)
     clearInterval(this.#statistics)
@@ -227,6 +246,12 @@ export class App {
     ])
     this.#clock.clearTimeout(timer)
     return done
+  }
+
+  * #held (): IterableIterator<HeldRecord> {
+    for (const l of this.#listeners) {
+      for (const t of l.inFlight.live()) yield { event: l.inFlight.event(t), running: t.state === 'running' }
+    }
   }
 
   #startStatistics (): void {

@@ -139,6 +139,8 @@ export interface AdminPort {
   describeBrokerConfig? (name: string): Promise<string | undefined>
   /** Lag per partition of a share group. */
   shareGroupLag? (groupId: string): Promise<PartitionLag[]>
+  /** Creates a topic unless it exists (for the reports topic). */
+  createTopic? (name: string, options: { replicationFactor?: number, configs: Readonly<Record<string, string>>, timeoutMs: number }): Promise<void>
   /** Closes the admin client. */
   close (): Promise<void>
 }

@@ -27,3 +27,7 @@ export {
   BackoffExceedsLockDurationError, DeserializationError, ConsumerStateError, AttemptsExhaustedError,
   RejectedError, JobsBuilderError, LockLostError, AcknowledgementError, DeadLetterError, ShutdownTimeoutError
 } from './errors.js'
+export type { ReportsOptions } from './reports/reporter.js'
+export {
+  REPORT_FORMAT, REPORT_LIMITS, decodeReport, type ProcessReport, type TopicCounters, type RunningJob, type HeldRecords, type ReportedError
+} from './reports/report.js'

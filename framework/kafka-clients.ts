@@ -62,6 +62,9 @@ function adminPort (admin: Admin): AdminPort {
     shareGroupLag: async (groupId) => (await admin.describeShareGroupOffsets(groupId)).map((p) => ({
       topic: p.topic, partition: p.partition, lag: p.lag === null ? null : Number(p.lag)
     })),
+    createTopic: async (name, options) => {
+      await admin.createTopics([{ name, partitions: 1, replicationFactor: options.replicationFactor, configs: options.configs }], { ifNotExists: true, timeoutMs: options.timeoutMs })
+    },
     close: async () => await admin.close()
   }
 }

@@ -22,7 +22,7 @@ t.test('api-versions: broker and kshare ranges, the version used, share-group AP
   t.match(text.out, new RegExp(`^broker (${bootstrap.split(',').map(escape).join('|')})( \\(node \\d+\\))?, ApiVersions v\\d`))
   t.match(text.out, /^\*\s+78\s+ShareFetch\s+\d+(-\d+)?\s+1-2\s+v[12]$/m, 'ShareFetch marked, with both ranges and the version used')
   t.match(text.out, /^\*\s+90\s+DescribeShareGroupOffsets\s/m)
-  t.match(text.out, /^\s+1\s+Fetch\s+\d+-\d+\s+-\s+-$/m, 'an API kshare does not speak')
+  t.match(text.out, /^\s+8\s+OffsetCommit\s+\d+-\d+\s+-\s+-$/m, 'an API kshare does not speak')
   t.match(text.out, /^\s+share\.version\s+[1-9]$/m, 'finalized share.version')
   t.match(text.out, /share groups: on \(share\.version [1-9]\)/)
 

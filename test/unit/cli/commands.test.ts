@@ -154,14 +154,14 @@ t.test('api-versions comparison: both sides, the version used, share-group APIs 
   const rows = compareVersions({
     errorCode: 0,
     throttleTimeMs: 0,
-    apiKeys: [{ apiKey: 78, minVersion: 1, maxVersion: 9 }, { apiKey: 1, minVersion: 4, maxVersion: 18 }],
+    apiKeys: [{ apiKey: 78, minVersion: 1, maxVersion: 9 }, { apiKey: 8, minVersion: 2, maxVersion: 10 }],
     supportedFeatures: [],
     finalizedFeaturesEpoch: 1n,
     finalizedFeatures: [],
     zkMigrationReady: false
   }, api => api.name === 'ShareFetch' ? 2 : null)
   t.match(rows.find(r => r.apiKey === 78), { name: 'ShareFetch', broker: [1, 9], kshare: [1, 2], used: 2, shareGroup: true })
-  t.match(rows.find(r => r.apiKey === 1), { name: 'Fetch', broker: [4, 18], kshare: null, used: null, shareGroup: false })
+  t.match(rows.find(r => r.apiKey === 8), { name: 'OffsetCommit', broker: [2, 10], kshare: null, used: null, shareGroup: false })
   t.match(rows.find(r => r.apiKey === 79), { name: 'ShareAcknowledge', broker: null, used: null, shareGroup: true }, 'ours, not advertised')
 })
 
