@@ -12,6 +12,10 @@ export {
   encodeRequest, decodeRequest, decodeRequestHeader, encodeResponse, decodeResponse, peekCorrelationId,
   MAX_FRAME_SIZE, type RequestHeader, type RequestHeaderInput
 } from './frame.js'
+export { FrameDecoder } from './frame-decoder.js'
+export {
+  GAP, ACCEPT, RELEASE, REJECT, RENEW, acknowledgeTypeId, acknowledgeTypeName, isTerminal, type AcknowledgeType
+} from './acknowledge-type.js'
 export { API_BY_KEY, API_BY_NAME, decodeAnyRequest, type AnyRequest } from './registry.js'
 export * from './messages/index.js'
 export { describeMessage, describeStruct, renderTree, treeToJson, type FieldNode, type RecordsExpander } from './pretty.js'
