@@ -16,7 +16,7 @@ export { FrameDecoder } from './frame-decoder.js'
 export {
   GAP, ACCEPT, RELEASE, REJECT, RENEW, acknowledgeTypeId, acknowledgeTypeName, isTerminal, type AcknowledgeType
 } from './acknowledge-type.js'
-export { API_BY_KEY, API_BY_NAME, decodeAnyRequest, type AnyRequest } from './registry.js'
+export { API_BY_KEY, API_BY_NAME, HAND_WRITTEN_API_KEYS, decodeAnyRequest, type AnyRequest } from './registry.js'
 export * from './messages/index.js'
 export { describeMessage, describeStruct, recordProblems, renderTree, treeToJson, type DescribeOptions, type FieldNode } from './pretty.js'
 export {
