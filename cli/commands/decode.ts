@@ -196,22 +196,23 @@ export class CorruptRecordsError extends Error {
  */
 function decodeAsRequest (decoder: ExchangeDecoder, payload: Buffer): DecodedFrame {
   const hint = 'if this is a response, give --api NAME --version N (or its request first)'
-  let frame: DecodedFrame
+  // Checked before the decoder remembers the request, so a failed reading leaves no trace.
+  if (payload.length >= 4) {
+    const key = payload.readInt16BE(0)
+    const version = payload.readInt16BE(2)
+    const known = API_BY_KEY.get(key)
+    if (known === undefined) throw new KafkaProtocolError(`not a request: Kafka has no API key ${key}; ${hint}`, 0, 'apiKey')
+    if (version < known.minVersion || version > known.maxVersion) {
+      throw new KafkaProtocolError(
+        `not a request: ${known.name} (key ${key}) has no version ${version} (Kafka 4.4 speaks v${known.minVersion}-v${known.maxVersion}); ${hint}`, 2, 'apiVersion')
+    }
+  }
   try {
-    frame = decoder.request(payload)
+    return decoder.request(payload)
   } catch (e) {
     if (e instanceof KafkaProtocolError) throw new KafkaProtocolError(`${e.reason}; ${hint}`, e.offset, e.fieldPath, e.api, e.version)
     throw e
   }
-  if (frame.api === undefined) {
-    const key = payload.readInt16BE(0)
-    const known = API_BY_KEY.get(key)
-    throw new KafkaProtocolError(known === undefined
-      ? `not a request: Kafka has no API key ${key}; ${hint}`
-      : `not a request: ${known.name} (key ${key}) has no version ${frame.version} (Kafka 4.4 speaks v${known.minVersion}-v${known.maxVersion}); ${hint}`,
-    0, 'apiKey')
-  }
-  return frame
 }
 
 /** Runs `kshare decode`. Throws `UsageError`, `KafkaProtocolError`, or `CorruptRecordsError` after printing. */
@@ -268,8 +269,10 @@ export async function decodeCommand (opts: DecodeOptions, io: Output, stdin: Nod
     return finish()
   }
   for (const payload of partial.frames) emit(decodeOne(payload))
+  // A lone response's correlation id also reads as a size prefix: say what each reading found.
+  const asOneFrame = partial.frames.length === 0 && failure instanceof KafkaProtocolError ? `; read as one frame: ${failure.reason}` : ''
   throw new KafkaProtocolError(
-    `frame cut short: its size prefix says ${partial.declared} bytes, ${partial.available} follow`, partial.at, 'size')
+    `frame cut short: its size prefix says ${partial.declared} bytes, ${partial.available} follow${asOneFrame}`, partial.at, 'size')
 }
 
 /** `kshare decode [HEX...] [options]`. */
