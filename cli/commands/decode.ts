@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util'
 import type { CommandMain } from '../command.js'
 import { UsageError } from '../errors.js'
 import { toJson, type Output } from '../output.js'
+import { decodeCapture, isTrafficLog } from '../capture/decode-capture.js'
+import { FILTER_HELP, FILTER_OPTIONS, filterFromArgs, type FrameFilter } from '../proxy/filter.js'
 
 /** Help text of `kshare decode`. */
 export const DECODE_HELP = `Usage: kshare decode [HEX...] [--file PATH] [--api NAME --version N] [--request|--response] [--json]
@@ -22,7 +24,16 @@ Options:
   --request        treat every frame as a request
   --response       treat every frame as a response
   --json           one JSON object per frame
-`
+
+Captures: --pcap FILE reads a pcap or pcapng capture (tcpdump, tshark, Wireshark, kshare
+proxy --pcap): TCP streams are reassembled, responses paired by correlation id, what is not
+Kafka skipped. --file also takes a \`kshare proxy --json\` log. Both print the proxy's timeline
+(--verbose adds every field), the conformance checker's findings and the summary; exit 1
+when the checker found a violation.
+  --pcap FILE      read a capture
+  --port N         only TCP streams with port N (the broker side)
+  --verbose        every field under each timeline line
+${FILTER_HELP}`
 
 /** Options of `kshare decode`. */
 export interface DecodeOptions {
@@ -38,6 +49,14 @@ export interface DecodeOptions {
   direction?: 'request' | 'response'
   /** JSON output. */
   json: boolean
+  /** Capture file (pcap/pcapng). */
+  pcap?: string
+  /** Broker port in a capture. */
+  port?: number
+  /** Filters for captures and logs. */
+  filter?: FrameFilter
+  /** Field trees under timeline lines (captures and logs). */
+  verbose?: boolean
 }
 
 /** Parses hex text, ignoring white space, `0x` prefixes and `:` separators. */
@@ -126,8 +145,13 @@ export function renderFrame (f: DecodedFrame, json: boolean): string {
   return `${frameTitle(f)}\n${fields !== undefined ? renderTree(fields, '  ') : `  raw: ${f.payload.toString('hex')}\n`}`
 }
 
-/** Runs `kshare decode`. Throws `UsageError` or `KafkaProtocolError`. */
+/** Runs `kshare decode`. Throws `UsageError`, `KafkaProtocolError`, or `ConformanceError` for a capture with violations. */
 export async function decodeCommand (opts: DecodeOptions, io: Output, stdin: NodeJS.ReadableStream): Promise<void> {
+  if (opts.pcap !== undefined || (opts.file !== undefined && isTrafficLog(await readFile(opts.file)))) {
+    const input = await readFile(opts.pcap ?? opts.file!)
+    decodeCapture(input, { port: opts.port, filter: opts.filter ?? {}, verbose: opts.verbose ?? false, json: opts.json }, io)
+    return
+  }
   const hintApi = resolveApi(opts.api)
   if ((hintApi === undefined) !== (opts.version === undefined)) throw new UsageError('--api and --version go together')
   const hintVersion = opts.version === undefined ? undefined : Number(opts.version)
@@ -178,11 +202,14 @@ export const decodeMain: CommandMain = async (args, io, ctx) => {
     allowPositionals: true,
     options: {
       file: { type: 'string' },
-      api: { type: 'string' },
       version: { type: 'string' },
       request: { type: 'boolean', default: false },
       response: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      pcap: { type: 'string' },
+      port: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      ...FILTER_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -191,12 +218,18 @@ export const decodeMain: CommandMain = async (args, io, ctx) => {
     return
   }
   if (values.request && values.response) throw new UsageError('--request and --response exclude each other')
+  const port = values.port === undefined ? undefined : Number(values.port)
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new UsageError(`--port must be a TCP port, got ${values.port}`)
   await decodeCommand({
     hex: positionals,
     file: values.file,
     api: values.api,
     version: values.version,
     direction: values.request ? 'request' : values.response ? 'response' : undefined,
-    json: values.json
+    json: values.json,
+    pcap: values.pcap,
+    port,
+    filter: filterFromArgs(values),
+    verbose: values.verbose
   }, io, ctx.stdin)
 }
