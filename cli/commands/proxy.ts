@@ -88,8 +88,6 @@ export async function proxyCommand (opts: ProxyCommandOptions, io: Output, signa
     })
   } finally {
     await proxy.close()
-    // Let the sockets' close events reach the monitor and the capture.
-    await new Promise(resolve => setImmediate(resolve))
     ;(opts.json ? io.err : io.out).write(monitor.summary(Date.now()))
     if (file !== undefined) await new Promise<void>(resolve => file.end(() => resolve()))
   }

@@ -88,6 +88,7 @@ export class KafkaProxy extends EventEmitter<ProxyEvents> {
   private readonly servers = new Set<net.Server>()
   private readonly sockets = new Set<net.Socket>()
   private connections = 0
+  private closing = false
   private readonly maxFrameSize: number
   private readonly connectTimeoutMs: number
 
@@ -104,9 +105,12 @@ export class KafkaProxy extends EventEmitter<ProxyEvents> {
     return await local
   }
 
-  /** Stops listening and closes every connection. */
+  /** Stops listening and closes every connection; resolves after their `connection` close events. */
   async close (): Promise<void> {
+    this.closing = true
+    const closed = [...this.sockets].filter(s => !s.closed).map(async s => await new Promise(resolve => s.once('close', resolve)))
     for (const s of this.sockets) s.destroy()
+    await Promise.all(closed)
     await Promise.all([...this.servers].map(async server => await new Promise<void>(resolve => server.close(() => resolve()))))
     this.servers.clear()
     this.routes.clear()
@@ -168,9 +172,9 @@ export class KafkaProxy extends EventEmitter<ProxyEvents> {
     broker.on('timeout', () => closeBoth('upstream connect timed out'))
     broker.on('error', e => closeBoth(`upstream: ${e.message}`))
     client.on('error', e => closeBoth(`client: ${e.message}`))
-    broker.on('close', () => { closedBy ??= 'broker'; this.sockets.delete(broker); client.end() })
+    broker.on('close', () => { closedBy ??= this.closing ? 'proxy' : 'broker'; this.sockets.delete(broker); client.end() })
     client.on('close', () => {
-      closedBy ??= 'client'
+      closedBy ??= this.closing ? 'proxy' : 'client'
       this.sockets.delete(client)
       broker.end()
       this.emit('connection', { event: 'close', at: Date.now(), closedBy, ...ends })

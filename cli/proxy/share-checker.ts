@@ -305,6 +305,7 @@ export class ShareChecker {
       const dropped: bigint[] = []
       for (const [offset, h] of offsets) {
         if (h.session !== p.session) continue
+        this.expire(p.member, h, o.at)
         offsets.delete(offset)
         dropped.push(offset)
       }

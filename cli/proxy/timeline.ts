@@ -43,7 +43,7 @@ function errorName (code: number): string {
 function elementLabel (element: unknown, index: string): string {
   if (element === null || typeof element !== 'object') return index
   const e = element as Record<string, unknown>
-  for (const k of ['name', 'topic', 'topicName', 'groupId', 'resourceName', 'partitionIndex', 'partition', 'nodeId']) {
+  for (const k of ['name', 'topic', 'topicName', 'groupId', 'key', 'resourceName', 'partitionIndex', 'partition', 'nodeId']) {
     if (typeof e[k] === 'string' || typeof e[k] === 'number') return String(e[k])
   }
   return index
@@ -66,7 +66,7 @@ export function errorsIn (body: unknown, path = ''): string[] {
 
 const KEY_FIELDS: Record<string, string> = {
   groupId: 'group', groupIds: 'groups', statesFilter: 'states', typesFilter: 'types', groupState: 'state',
-  resourceName: 'resource', topicNames: 'topics', subscribedTopicNames: 'subscribe', transactionalId: 'txn'
+  resourceName: 'resource', topicNames: 'topics', coordinatorKeys: 'keys', key: 'key', subscribedTopicNames: 'subscribe', transactionalId: 'txn'
 }
 
 /** The fields that say what an admin exchange is about: groups, topics, states, resources. */
