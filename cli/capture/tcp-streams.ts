@@ -17,7 +17,7 @@ export type CapturedItem =
   | { kind: 'frame', connection: number, at: number, direction: 'request' | 'response', wire: Buffer }
 
 interface Direction { next?: number, held: Map<number, Buffer>, frames: FrameDecoder }
-interface Stream { connection: number, client: string, server: string, toServer: Direction, toClient: Direction, broken: boolean, finished: number }
+interface Stream { connection: number, client: string, server: string, toServer: Direction, toClient: Direction, broken: boolean, /** FIN seen: bit 1 from the client, bit 2 from the server. */ finished: number }
 
 const SYN = 0x02
 const ACK = 0x10
@@ -42,7 +42,7 @@ export function reassemble (segments: TcpSegment[], port?: number): { items: Cap
     const to = endpoint(s.dst, s.dstPort)
     const key = from < to ? `${from} ${to}` : `${to} ${from}`
     let stream = streams.get(key)
-    if (stream === undefined || (stream.finished >= 2 && (s.flags & SYN) !== 0)) {
+    if (stream === undefined || (stream.finished === 3 && (s.flags & SYN) !== 0)) {
       const fromIsClient = (s.flags & (SYN | ACK)) === SYN ||
         ((s.flags & SYN) === 0 && (port !== undefined ? s.dstPort === port : s.dstPort < s.srcPort))
       const syn = (s.flags & SYN) !== 0
@@ -57,6 +57,8 @@ export function reassemble (segments: TcpSegment[], port?: number): { items: Cap
       if (!syn && s.payload.length === 0 && (s.flags & (FIN | RST)) === 0) continue
     }
     const st = stream
+    // The last ACK after both FINs, or stray segments of a finished connection.
+    if (st.finished === 3) continue
     const toServer = from === st.client
     const d = toServer ? st.toServer : st.toClient
     if ((s.flags & SYN) !== 0) {
@@ -70,11 +72,9 @@ export function reassemble (segments: TcpSegment[], port?: number): { items: Cap
       }, () => { st.broken = true; dropped++ })
     }
     if ((s.flags & (FIN | RST)) !== 0) {
-      st.finished += (s.flags & RST) !== 0 ? 2 : 1
-      if (st.finished >= 2 || (s.flags & RST) !== 0) {
-        items.push({ kind: 'close', connection: st.connection, at: s.at, peer: st.client, upstream: st.server })
-        streams.delete(key)
-      }
+      // One bit per side, so a retransmitted FIN does not end the connection.
+      st.finished = (s.flags & RST) !== 0 ? 3 : st.finished | (toServer ? 1 : 2)
+      if (st.finished === 3) items.push({ kind: 'close', connection: st.connection, at: s.at, peer: st.client, upstream: st.server })
     }
   }
   return { items, dropped }
