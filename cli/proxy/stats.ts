@@ -81,9 +81,10 @@ export function renderSummary (
   const errors = stats.errorCounts()
   lines.push(`errors: ${errors.length === 0 ? 'none' : errors.map(([n, c]) => `${n}×${c}`).join(' ')}`)
   if (members.size > 0) {
-    lines.push('member                                   acquired accepted released rejected  renewed  expired     held')
+    const width = Math.max(6, ...[...members.keys()].map(m => label(m).length))
+    lines.push(`${'member'.padEnd(width)} acquired accepted released rejected  renewed  expired     held`)
     for (const [member, c] of members) {
-      lines.push(`${label(member).slice(0, 40).padEnd(40)} ${[c.acquired, c.accepted, c.released, c.rejected, c.renewed, c.expired, c.held].map(n => String(n).padStart(8)).join(' ')}`)
+      lines.push(`${label(member).padEnd(width)} ${[c.acquired, c.accepted, c.released, c.rejected, c.renewed, c.expired, c.held].map(n => String(n).padStart(8)).join(' ')}`)
     }
   }
   lines.push(`conformance: ${findings.violations} violations, ${findings.events} events`)
