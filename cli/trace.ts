@@ -1,7 +1,7 @@
 import diagnostics_channel from 'node:diagnostics_channel'
 import { TRACE_CHANNELS, type ConnectionTrace, type WireTrace } from '../client/tracing.js'
 import { KafkaProtocolError } from '../protocol/index.js'
-import { renderFrame } from './commands/decode.js'
+import { renderFrame } from './render-frame.js'
 import { ExchangeDecoder, type DecodedFrame } from './exchange.js'
 import { toJson, type Output } from './output.js'
 import { TopicNames } from './proxy/timeline.js'

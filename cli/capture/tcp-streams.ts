@@ -1,5 +1,4 @@
-import { FrameDecoder } from '../../client/frame-decoder.js'
-import { MAX_FRAME_SIZE } from '../../protocol/index.js'
+import { FrameDecoder, MAX_FRAME_SIZE } from '../../protocol/index.js'
 import type { TcpSegment } from './pcap-reader.js'
 
 /**

@@ -1,4 +1,5 @@
-import { describeMessage, renderTree, type KafkaProtocolError } from '../../protocol/index.js'
+import { describeMessage, renderTree, treeToJson, type KafkaProtocolError } from '../../protocol/index.js'
+import { DEFAULT_MAX_BYTES } from '../render-frame.js'
 import type { DecodedFrame } from '../exchange.js'
 import { toJson } from '../output.js'
 import { frameMatches, isIdleExchange, mayBeIdle, requestFacts, responseFacts, type FrameFacts, type FrameFilter } from './filter.js'
@@ -65,6 +66,9 @@ interface ConnectionState {
   bytes: number
 }
 
+/** Record batches under verbose lines and in JSON are decoded, values cut at the decode default. */
+const RECORDS = { records: { maxBytes: DEFAULT_MAX_BYTES } }
+
 /** `HH:MM:SS.mmm` (UTC) of a wall-clock time. */
 export function clockTime (at: number): string {
   return new Date(at).toISOString().slice(11, 23)
@@ -82,7 +86,7 @@ export function timelineLine (f: SeenFrame, tag: string, names: TopicNames, verb
   const summary = summarize(frame, names)
   let line = `${head} ${frame.apiName}${frame.version !== undefined ? ` v${frame.version}` : ''} c=${frame.correlationId}${latency}${summary !== '' ? ` ${summary}` : ''}${rewritten}\n`
   if (verbose && frame.api !== undefined && frame.body !== undefined && frame.version !== undefined) {
-    line += renderTree(describeMessage(frame.api, frame.version, frame.direction, frame.body as object), '      ')
+    line += renderTree(describeMessage(frame.api, frame.version, frame.direction, frame.body as object, RECORDS), '      ')
   }
   return line
 }
@@ -217,6 +221,9 @@ export class Monitor {
         clientId: s.clientId,
         latencyMs: frame?.latencyMs,
         summary: frame !== undefined ? summarize(frame, this.names) : undefined,
+        body: frame?.api !== undefined && frame.body !== undefined && frame.version !== undefined
+          ? treeToJson(describeMessage(frame.api, frame.version, frame.direction, frame.body as object, RECORDS))
+          : undefined,
         error: f.decodeError?.message,
         rewritten: f.rewritten,
         frame: f.wire.toString('hex')

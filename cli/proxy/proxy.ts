@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { encodeResponse, KafkaProtocolError, MAX_FRAME_SIZE } from '../../protocol/index.js'
-import { FrameDecoder } from '../../client/frame-decoder.js'
+import { FrameDecoder } from '../../protocol/frame-decoder.js'
 import { ExchangeDecoder, type DecodedFrame } from '../exchange.js'
 import { rewriteAddresses, type HostPort } from './rewrite.js'
 

@@ -1,5 +1,4 @@
-import { errorCodeInfo } from '../../protocol/error-codes.js'
-import { ACCEPT, GAP, REJECT, RELEASE, RENEW } from '../../client/share/acknowledge-type.js'
+import { ACCEPT, errorCodeInfo, GAP, REJECT, RELEASE, RENEW } from '../../protocol/index.js'
 import type { DecodedFrame } from '../exchange.js'
 
 /**

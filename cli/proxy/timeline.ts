@@ -1,5 +1,5 @@
 import { errorCodeInfo } from '../../protocol/error-codes.js'
-import { acknowledgeTypeName } from '../../client/share/acknowledge-type.js'
+import { acknowledgeTypeName } from '../../protocol/acknowledge-type.js'
 import type { DecodedFrame } from '../exchange.js'
 
 /**

@@ -1,6 +1,5 @@
 import net from 'node:net'
-import { FrameDecoder } from '../../client/frame-decoder.js'
-import { decodeResponse, encodeRequest, MAX_FRAME_SIZE, type ApiDefinition, type RequestInput, type ResponseOf } from '../../protocol/index.js'
+import { decodeResponse, encodeRequest, FrameDecoder, MAX_FRAME_SIZE, type ApiDefinition, type RequestInput, type ResponseOf } from '../../protocol/index.js'
 
 /**
  * A Kafka client made of our protocol encoders and a socket, nothing else: it sends exactly
