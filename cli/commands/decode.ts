@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises'
-import {
-  API_BY_KEY, API_BY_NAME, describeMessage, KafkaProtocolError, MAX_FRAME_SIZE, recordProblems, renderTree, treeToJson,
-  type ApiDefinition, type DescribeOptions
-} from '../../protocol/index.js'
+import { API_BY_KEY, API_BY_NAME, KafkaProtocolError, MAX_FRAME_SIZE, type ApiDefinition } from '../../protocol/index.js'
 import { ExchangeDecoder, type DecodedFrame } from '../exchange.js'
 import { parseArgs } from 'node:util'
 import type { CommandMain } from '../command.js'
 import { UsageError } from '../errors.js'
-import { toJson, type Output } from '../output.js'
+import type { Output } from '../output.js'
+import { DEFAULT_MAX_BYTES, renderDecoded } from '../render-frame.js'
+import { decodeCapture, isTrafficLog } from '../capture/decode-capture.js'
+import { FILTER_HELP, FILTER_OPTIONS, filterFromArgs, type FrameFilter } from '../proxy/filter.js'
 
 /** Help text of `kshare decode`. */
 export const DECODE_HELP = `Usage: kshare decode [HEX...] [--file PATH] [--api NAME --version N] [--request|--response] [--max-bytes N] [--json]
@@ -32,10 +32,16 @@ Options:
   --response       treat every frame as a response
   --max-bytes N    show at most N bytes of each record key, value and header (default 1024; 0: all)
   --json           one JSON object per frame
-`
 
-/** Bytes of a record key, value or header shown by default. */
-export const DEFAULT_MAX_BYTES = 1024
+Captures: --pcap FILE reads a pcap or pcapng capture (tcpdump, tshark, Wireshark, kshare
+proxy --pcap): TCP streams are reassembled, responses paired by correlation id, what is not
+Kafka skipped. --file also takes a \`kshare proxy --json\` log. Both print the proxy's timeline
+(--verbose adds every field), the conformance checker's findings and the summary; exit 1
+when the checker found a violation.
+  --pcap FILE      read a capture
+  --port N         only TCP streams with port N (the broker side)
+  --verbose        every field under each timeline line
+${FILTER_HELP}`
 
 /** Options of `kshare decode`. */
 export interface DecodeOptions {
@@ -53,6 +59,14 @@ export interface DecodeOptions {
   json: boolean
   /** Bytes of each record key, value and header shown (0: all; default `DEFAULT_MAX_BYTES`). */
   maxBytes?: number
+  /** Capture file (pcap/pcapng). */
+  pcap?: string
+  /** Broker port in a capture. */
+  port?: number
+  /** Filters for captures and logs. */
+  filter?: FrameFilter
+  /** Field trees under timeline lines (captures and logs). */
+  verbose?: boolean
 }
 
 // `xxd`: `00000010: 0000 0034 0012  ...4..`; `hexdump -C`: `00000010  00 00 00 34 00 12  |...4..|`.
@@ -133,52 +147,6 @@ async function readInput (opts: DecodeOptions, stdin: NodeJS.ReadableStream): Pr
   return parseHex(Buffer.concat(chunks).toString('latin1'))
 }
 
-/** One line saying what a frame is. */
-export function frameTitle (f: DecodedFrame): string {
-  const parts = [`${f.direction} ${f.apiName}${f.version !== undefined ? ` v${f.version}` : ''}`, `correlationId=${f.correlationId}`]
-  if (f.clientId !== undefined) parts.push(`clientId=${JSON.stringify(f.clientId)}`)
-  if (f.latencyMs !== undefined) parts.push(`latency=${f.latencyMs.toFixed(1)}ms`)
-  parts.push(`${f.payload.length + 4} bytes`)
-  return parts.join(' ')
-}
-
-/** A frame rendered, with what is wrong in its record batches. */
-export interface RenderedFrame {
-  /** Text, or one JSON line. */
-  text: string
-  /** Record batch problems (CRC mismatches, undecodable batches), each with its field path. */
-  problems: string[]
-}
-
-/** Renders a decoded frame (record batches decoded) as text or as one JSON line, with the problems found in its records. */
-export function renderDecoded (f: DecodedFrame, json: boolean, options: DescribeOptions = { records: { maxBytes: DEFAULT_MAX_BYTES } }): RenderedFrame {
-  const fields = f.api !== undefined && f.body !== undefined && f.version !== undefined
-    ? describeMessage(f.api, f.version, f.direction, f.body as object, options)
-    : undefined
-  const problems = fields !== undefined ? recordProblems(fields) : []
-  if (json) {
-    const text = toJson({
-      direction: f.direction,
-      api: f.apiName,
-      version: f.version,
-      correlationId: f.correlationId,
-      clientId: f.clientId,
-      latencyMs: f.latencyMs,
-      size: f.payload.length + 4,
-      body: fields !== undefined ? treeToJson(fields) : undefined,
-      raw: fields === undefined ? f.payload.toString('hex') : undefined
-    }) + '\n'
-    return { text, problems }
-  }
-  const warnings = problems.map(p => `  !! ${p}\n`).join('')
-  return { text: `${frameTitle(f)}\n${warnings}${fields !== undefined ? renderTree(fields, '  ') : `  raw: ${f.payload.toString('hex')}\n`}`, problems }
-}
-
-/** Renders a decoded frame (record batches decoded) as text or as one JSON line. */
-export function renderFrame (f: DecodedFrame, json: boolean, options?: DescribeOptions): string {
-  return renderDecoded(f, json, options).text
-}
-
 /** Record batches in the input that are corrupt: printed with the frames, then `decode` exits 1. */
 export class CorruptRecordsError extends Error {
   override readonly name = 'CorruptRecordsError'
@@ -215,8 +183,16 @@ function decodeAsRequest (decoder: ExchangeDecoder, payload: Buffer): DecodedFra
   }
 }
 
-/** Runs `kshare decode`. Throws `UsageError`, `KafkaProtocolError`, or `CorruptRecordsError` after printing. */
+/**
+ * Runs `kshare decode`. Throws `UsageError`, `KafkaProtocolError`, `CorruptRecordsError` after
+ * printing, or `ConformanceError` for a capture with violations.
+ */
 export async function decodeCommand (opts: DecodeOptions, io: Output, stdin: NodeJS.ReadableStream): Promise<void> {
+  if (opts.pcap !== undefined || (opts.file !== undefined && isTrafficLog(await readFile(opts.file)))) {
+    const input = await readFile(opts.pcap ?? opts.file!)
+    decodeCapture(input, { port: opts.port, filter: opts.filter ?? {}, verbose: opts.verbose ?? false, json: opts.json }, io)
+    return
+  }
   const hintApi = resolveApi(opts.api)
   if ((hintApi === undefined) !== (opts.version === undefined)) throw new UsageError('--api and --version go together')
   const hintVersion = opts.version === undefined ? undefined : Number(opts.version)
@@ -282,12 +258,15 @@ export const decodeMain: CommandMain = async (args, io, ctx) => {
     allowPositionals: true,
     options: {
       file: { type: 'string' },
-      api: { type: 'string' },
       version: { type: 'string' },
       request: { type: 'boolean', default: false },
       response: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       'max-bytes': { type: 'string' },
+      pcap: { type: 'string' },
+      port: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      ...FILTER_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -296,6 +275,8 @@ export const decodeMain: CommandMain = async (args, io, ctx) => {
     return
   }
   if (values.request && values.response) throw new UsageError('--request and --response exclude each other')
+  const port = values.port === undefined ? undefined : Number(values.port)
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new UsageError(`--port must be a TCP port, got ${values.port}`)
   await decodeCommand({
     hex: positionals,
     file: values.file,
@@ -303,6 +284,10 @@ export const decodeMain: CommandMain = async (args, io, ctx) => {
     version: values.version,
     direction: values.request ? 'request' : values.response ? 'response' : undefined,
     json: values.json,
-    maxBytes: values['max-bytes'] === undefined ? undefined : Number(values['max-bytes'])
+    maxBytes: values['max-bytes'] === undefined ? undefined : Number(values['max-bytes']),
+    pcap: values.pcap,
+    port,
+    filter: filterFromArgs(values),
+    verbose: values.verbose
   }, io, ctx.stdin)
 }
