@@ -23,8 +23,10 @@ export function readJsonLog (text: string): CapturedItem[] {
     }
     const at = typeof o.ts === 'string' ? Date.parse(o.ts) : 0
     const connection = typeof o.connection === 'number' ? o.connection : 0
-    if (o.event === 'open' || o.event === 'close') {
-      items.push({ kind: o.event, connection, at, peer: String(o.peer ?? '?'), upstream: String(o.upstream ?? '?') })
+    if (o.event === 'open') {
+      items.push({ kind: 'open', connection, at, peer: String(o.peer ?? '?'), upstream: String(o.upstream ?? '?') })
+    } else if (o.event === 'close') {
+      items.push({ kind: 'close', connection, at, peer: String(o.peer ?? '?'), upstream: String(o.upstream ?? '?'), closedBy: typeof o.closedBy === 'string' ? o.closedBy : undefined })
     } else if (typeof o.frame === 'string' && (o.direction === 'request' || o.direction === 'response')) {
       items.push({ kind: 'frame', connection, at, direction: o.direction, wire: Buffer.from(o.frame, 'hex') })
     }
@@ -51,7 +53,7 @@ export function replay (items: CapturedItem[], monitor: Monitor): { skipped: num
     }
     if (item.kind === 'close') {
       const open = opens.get(item.connection)
-      if (open !== undefined) monitor.closed({ connection: item.connection, at: item.at, peer: item.peer, upstream: item.upstream })
+      if (open !== undefined) monitor.closed({ connection: item.connection, at: item.at, peer: open.peer, upstream: open.upstream, closedBy: item.closedBy })
       opens.delete(item.connection)
       decoders.delete(item.connection)
       continue

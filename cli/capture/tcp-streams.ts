@@ -12,7 +12,7 @@ import type { TcpSegment } from './pcap-reader.js'
 /** What a capture or a `proxy --json` log holds, in time order. */
 export type CapturedItem =
   | { kind: 'open', connection: number, at: number, peer: string, upstream: string }
-  | { kind: 'close', connection: number, at: number, peer: string, upstream: string }
+  | { kind: 'close', connection: number, at: number, peer: string, upstream: string, closedBy?: string }
   | { kind: 'frame', connection: number, at: number, direction: 'request' | 'response', wire: Buffer }
 
 interface Direction { next?: number, held: Map<number, Buffer>, frames: FrameDecoder }

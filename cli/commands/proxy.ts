@@ -25,7 +25,8 @@ Plaintext listeners only.
 Options:
   --upstream HOST:PORT   the real bootstrap broker
   --listen HOST:PORT     where clients connect (default 127.0.0.1:19092; port 0 picks one)
-  --advertise HOST:PORT  the address clients are told (needed with --listen 0.0.0.0:P)
+  --advertise HOST:PORT  the address clients are told (needed with --listen 0.0.0.0:P;
+                         port 0: the listening port)
   --json                 one JSON line per frame (timestamp, connection, direction, bytes)
                          and per connection event; \`kshare decode --file\` reads them back
   --pcap FILE            also write the client side as a libpcap capture (Wireshark, tshark)
@@ -53,9 +54,9 @@ export interface ProxyCommandOptions {
 /** Starts the proxy and prints frames until `signal` aborts, then the summary; resolves when stopped. */
 export async function proxyCommand (opts: ProxyCommandOptions, io: Output, signal: AbortSignal): Promise<void> {
   const proxy = new KafkaProxy({
-    listen: parseListen(opts.listen),
+    listen: parseListen(opts.listen, '--listen'),
     upstream: parseBrokerAddress(opts.upstream, '--upstream'),
-    advertise: opts.advertise !== undefined ? parseBrokerAddress(opts.advertise, '--advertise') : undefined
+    advertise: opts.advertise !== undefined ? parseListen(opts.advertise, '--advertise') : undefined
   })
   const monitor = new Monitor(text => io.out.write(text), { filter: opts.filter, verbose: opts.verbose, json: opts.json })
   let file: WriteStream | undefined
@@ -93,10 +94,10 @@ export async function proxyCommand (opts: ProxyCommandOptions, io: Output, signa
   }
 }
 
-/** A listen address; unlike a broker address its port may be 0 (the system picks one). */
-function parseListen (text: string): { host: string, port: number } {
+/** A listen or advertised address; unlike a broker address its port may be 0 (the one the system picks). */
+function parseListen (text: string, option: string): { host: string, port: number } {
   const any = /:0$/.test(text.trim())
-  const address = parseBrokerAddress(any ? text.trim().replace(/:0$/, ':1') : text, '--listen')
+  const address = parseBrokerAddress(any ? text.trim().replace(/:0$/, ':1') : text, option)
   return any ? { host: address.host, port: 0 } : address
 }
 

@@ -145,6 +145,8 @@ export class Monitor {
     s.bytes += f.wire.length + 4
     this.stats.record(f.frame)
     const frame = f.frame
+    // Topic names come from Metadata responses, shown or filtered out.
+    if (frame !== undefined) this.names.learn(frame)
     if (frame === undefined) {
       this.announce(f.connection, s)
       this.emitFrame(f, s, undefined)

@@ -129,9 +129,11 @@ export class KafkaProxy extends EventEmitter<ProxyEvents> {
           const address = server.address() as net.AddressInfo
           const local = { host: at.host, port: address.port }
           const bootstrap = at === this.options.listen
-          const mapped = bootstrap && this.options.advertise !== undefined
-            ? this.options.advertise
-            : { host: this.options.advertise?.host ?? (WILDCARDS.has(at.host) ? 'localhost' : at.host), port: address.port }
+          // An advertised port 0 means the port the system chose.
+          const advertise = this.options.advertise
+          const mapped = bootstrap && advertise !== undefined && advertise.port !== 0
+            ? advertise
+            : { host: advertise?.host ?? (WILDCARDS.has(at.host) ? 'localhost' : at.host), port: address.port }
           this.emit('route', { upstream, local, advertised: mapped })
           resolve(mapped)
         })

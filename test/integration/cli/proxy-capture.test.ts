@@ -1,6 +1,6 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
@@ -14,7 +14,7 @@ const run = promisify(execFile)
 const RECORDS = 3000
 
 /** `kshare proxy ...` in-process until the returned stop() is called; its listener ports as it prints them. */
-async function startProxy (args: string[]): Promise<{ port: number, ports: number[], stop: () => Promise<{ code: number, out: string, err: string }> }> {
+async function startProxy (args: string[], listen = '127.0.0.1:0'): Promise<{ port: number, ports: number[], stop: () => Promise<{ code: number, out: string, err: string }> }> {
   const out = new PassThrough()
   const err = new PassThrough()
   let o = ''
@@ -23,11 +23,11 @@ async function startProxy (args: string[]): Promise<{ port: number, ports: numbe
   const ports: number[] = []
   const listening = new Promise<number>(resolve => err.on('data', d => {
     e += String(d)
-    for (const m of String(d).matchAll(/listening on 127\.0\.0\.1:(\d+)/g)) ports.push(Number(m[1]))
+    for (const m of String(d).matchAll(/listening on [\d.]+:(\d+)/g)) ports.push(Number(m[1]))
     if (ports.length > 0) resolve(ports[0]!)
   }))
   const abort = new AbortController()
-  const done = main(['proxy', '--upstream', testBootstrap().split(',')[0]!, '--listen', '127.0.0.1:0', ...args], { out, err }, Readable.from(['']), abort.signal)
+  const done = main(['proxy', '--upstream', testBootstrap().split(',')[0]!, '--listen', listen, ...args], { out, err }, Readable.from(['']), abort.signal)
   const port = await Promise.race([listening, done.then(code => { throw new Error(`proxy exited ${code}: ${e}`) })])
   return { port, ports, stop: async () => { abort.abort(); const code = await done; return { code, out: o, err: e } } }
 }
@@ -109,4 +109,34 @@ t.test('Java and kshare consumers through the proxy: no violations; the pcap rea
   t.ok(decoded.out.split('\n').filter(l => / → | ← /.test(l)).every(l => /ShareFetch/.test(l)), '--api filters the timeline')
   const raw = await readFile(pcap)
   t.equal(raw.readUInt32LE(0), 0xa1b2c3d4, 'a libpcap file')
+})
+
+// A proxy on every interface tells clients the --advertise host (0.0.0.0 is no address to
+// connect to) with the port the system chose; its --json log is read back by decode.
+t.test('--listen 0.0.0.0:0 --advertise 127.0.0.1:0; --json lines read back by decode', async t => {
+  const topic = uniqueName('advertise')
+  await createTopic(testBootstrap(), topic, 1)
+  const proxy = await startProxy(['--advertise', '127.0.0.1:0', '--json'], '0.0.0.0:0')
+  const metadata = await runCli(['metadata', '--bootstrap', `127.0.0.1:${proxy.port}`, '--topic', topic])
+  t.equal(metadata.code, 0, metadata.err)
+  const { code, out, err } = await proxy.stop()
+  t.equal(code, 0, err)
+  t.match(err, new RegExp(`listening on 0\\.0\\.0\\.0:${proxy.port} \\(advertised as 127\\.0\\.0\\.1:${proxy.port}\\)`), 'the chosen port is printed')
+  t.notMatch(metadata.out, /0\.0\.0\.0/, 'no client is told 0.0.0.0')
+  t.ok(proxy.ports.length > 1, 'the brokers got listeners of their own')
+  const lines = out.trim().split('\n').map(l => JSON.parse(l) as { ts?: string, connection?: number, direction?: string, frame?: string, event?: string, api?: string })
+  const frames = lines.filter(l => l.frame !== undefined)
+  t.ok(frames.length > 0 && frames.every(l => typeof l.ts === 'string' && !Number.isNaN(Date.parse(l.ts)) && typeof l.connection === 'number' && /^[0-9a-f]+$/.test(l.frame!)),
+    'each frame line has a timestamp, a connection and the bytes')
+  t.ok(lines.some(l => l.event === 'open') && lines.some(l => l.event === 'close'), 'connection events')
+
+  const dir = await mkdtemp(join(tmpdir(), 'kshare-json-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const log = join(dir, 'proxy.jsonl')
+  await writeFile(log, out)
+  const decoded = await runCli(['decode', '--file', log, '--api', 'Metadata', '--verbose'])
+  t.equal(decoded.code, 0, decoded.err)
+  t.equal(decoded.out.split('\n').filter(l => /#\d+ kshare-cli → Metadata v\d+/.test(l)).length, frames.filter(f => f.api === 'Metadata' && f.direction === 'request').length, 'decode reads the log back: the same Metadata requests')
+  t.match(decoded.out, new RegExp(`← Metadata v\\d+ c=\\d+ [\\d.]+ms ok topics=\\[${topic}\\]`))
+  t.match(decoded.out, /host: "127\.0\.0\.1"/, 'verbose shows the fields (rewritten addresses)')
 })

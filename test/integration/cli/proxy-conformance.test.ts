@@ -6,6 +6,7 @@ import { Monitor } from '../../../cli/proxy/monitor.js'
 import { testBootstrap } from '../../harness/index.js'
 import { createTopic, produceRecords, setGroupConfigs, uniqueName } from '../../helpers/share-setup.js'
 import { RawClient } from '../../helpers/raw-client.js'
+import { runCli } from '../../helpers/run-cli.js'
 
 /** A proxy in front of the test cluster whose monitor's output the test reads. */
 async function monitoredProxy (t: { teardown: (fn: () => Promise<void>) => void }): Promise<{ port: number, lines: string[], monitor: Monitor, proxy: KafkaProxy }> {
@@ -100,4 +101,22 @@ t.test('the conformance checker catches a misbehaving member', async t => {
   t.match(summary, /ShareFetch\s+\d+\s+[\d.]+/, 'summary has ShareFetch latencies')
   t.match(summary, new RegExp(`${memberId} \\(raw-misbehaving\\)\\s+20 `), 'summary counts the 20 acquired records')
   t.comment(summary)
+})
+
+// kshare's documented close: records not acknowledged are released by closing the share
+// session (epoch -1). Legitimate, so an event with its numbers, not a violation.
+t.test('kshare share-consume --ack none: held-at-close is an event, not a violation', async t => {
+  const bootstrap = testBootstrap()
+  const topic = uniqueName('conf-held')
+  const group = uniqueName('conf-held-g')
+  await createTopic(bootstrap, topic, 1)
+  await setGroupConfigs(bootstrap, group, { 'share.auto.offset.reset': 'earliest' })
+  await produceRecords(bootstrap, topic, 5, 1)
+  const { port, lines, monitor } = await monitoredProxy(t)
+  const r = await runCli(['share-consume', '--bootstrap', `127.0.0.1:${port}`, '--group', group, '--topic', topic, '--max', '5', '--ack', 'none'])
+  t.equal(r.code, 0, r.err)
+  t.same(monitor.findings, { violations: 0, events: 1 })
+  t.ok(lines.some(l => new RegExp(`#\\d+ kshare-cli ! event held-at-close member=\\S+: session closed \\(epoch -1\\) with 5 records still held, released implicitly: ${topic}-0 0-4$`).test(l)),
+    lines.filter(l => /event/.test(l)).join('\n'))
+  t.match(monitor.summary(Date.now()), /\(kshare-cli\)\s+5\s+0\s+5\s+0\s+0\s+0\s+0$/m, 'acquired 5, released 5 (at close), none held')
 })
