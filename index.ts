@@ -5,7 +5,7 @@ export {
   ShareConsumer, DEFAULT_POLL_TIMEOUT_MS, type ShareConsumerOptions, type AcknowledgementMode, type AcquireMode, type PollOptions
 } from './client/share-consumer.js'
 export type { ShareRecord, RecordRef } from './client/share/share-record.js'
-export type { AcknowledgeType } from './client/share/acknowledge-type.js'
+export type { AcknowledgeType } from './protocol/acknowledge-type.js'
 export type { AcknowledgementResult } from './client/share/ack-results.js'
 export type { Logger } from './client/share/logger.js'
 export {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { KafkaProtocolError } from '../protocol/index.js'
 import { ConfigurationError } from '../client/errors.js'
+import { CLIENT_SOFTWARE_VERSION } from '../client/software.js'
 import { decodeMain } from './commands/decode.js'
 import { proxyMain } from './commands/proxy.js'
 import { apiVersionsMain } from './commands/api-versions.js'
@@ -31,9 +32,10 @@ Commands:
   groups         list, describe, offsets, reset, config, delete groups
   web            a dashboard in the browser: groups, processes, errors, dead letters
 
-Run 'kshare <command> --help' for a command's options. Networked commands take
---bootstrap HOST:PORT (default $KAFKA_BOOTSTRAP, else localhost:9092), --timeout MS,
---json, and --trace / --trace=full to print kshare's own requests and responses decoded.
+Run 'kshare <command> --help' for a command's options, 'kshare --version' for the
+version. Networked commands take --bootstrap HOST:PORT (default $KAFKA_BOOTSTRAP, else
+localhost:9092), --timeout MS, --json, and --trace / --trace=full to print kshare's own
+requests and responses decoded.
 Exit codes: 0 ok, 1 Kafka or input error, 2 usage error. Errors go to stderr.
 `
 
@@ -66,6 +68,10 @@ export async function main (argv: string[], io: Output, stdin: NodeJS.ReadableSt
       case 'help':
         io.out.write(MAIN_HELP)
         return command === undefined ? EXIT_USAGE : EXIT_OK
+      case '--version':
+      case '-V':
+        io.out.write(`kshare ${CLIENT_SOFTWARE_VERSION} (Kafka protocol of Apache Kafka 4.4, Node ${process.versions.node})\n`)
+        return EXIT_OK
       default:
         if (entry === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}; run 'kshare --help'`)
         await entry.main(rest, io, { stdin, signal: () => (signal ??= interruptSignal()) })
@@ -76,12 +82,20 @@ export async function main (argv: string[], io: Output, stdin: NodeJS.ReadableSt
   }
 }
 
-/** Aborts on the first SIGINT or SIGTERM, so long-running commands stop cleanly. */
+/** Aborted when the reader of standard output went away (`kshare ... | head`). */
+const outputGone = new AbortController()
+
+/**
+ * Aborts on the first SIGINT or SIGTERM, or when standard output is gone, so long-running
+ * commands stop cleanly (a share consumer releases what it could not print).
+ */
 function interruptSignal (): AbortSignal {
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  if (outputGone.signal.aborted) stop()
+  else outputGone.signal.addEventListener('abort', stop, { once: true })
   return controller.signal
 }
 
@@ -104,10 +118,12 @@ function reportError (e: unknown, command: string | undefined, io: Output): numb
 
 // Run when executed as the `kshare` bin, not when imported by tests.
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href) {
-  // `kshare topics list | head`: a reader that goes away ends the output, not with a stack trace.
+  // `kshare topics list | head`: a reader that goes away ends the output, not with a stack
+  // trace. The command is not killed: long-running ones see their signal abort and close
+  // cleanly (share-consume must release the records it could not print); the rest finish.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e
-    process.exit(EXIT_OK)
+    outputGone.abort()
   })
   process.exitCode = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr })
 }

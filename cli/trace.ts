@@ -1,11 +1,11 @@
 import diagnostics_channel from 'node:diagnostics_channel'
 import { TRACE_CHANNELS, type ConnectionTrace, type WireTrace } from '../client/tracing.js'
 import { KafkaProtocolError } from '../protocol/index.js'
-import { timelineLine } from './commands/proxy.js'
-import { renderFrame } from './commands/decode.js'
+import { renderFrame } from './render-frame.js'
 import { ExchangeDecoder, type DecodedFrame } from './exchange.js'
 import { toJson, type Output } from './output.js'
 import { TopicNames } from './proxy/timeline.js'
+import { timelineLine } from './proxy/monitor.js'
 
 /**
  * `--trace`: prints the traffic of kshare's own clients, as `kshare proxy` prints a foreign
@@ -25,7 +25,6 @@ export function startTrace (io: Output, mode: TraceMode, json: boolean): () => v
   if (mode === 'off') return () => {}
   const names = new TopicNames()
   const decoders = new Map<number, ExchangeDecoder>()
-  const t0 = performance.now()
   const onWire = (message: unknown): void => {
     const w = message as WireTrace
     let decoder = decoders.get(w.connectionId)
@@ -46,7 +45,8 @@ export function startTrace (io: Output, mode: TraceMode, json: boolean): () => v
         : toJson({ connection: w.connectionId, broker, direction: w.direction, error: decodeError?.message }) + '\n')
       return
     }
-    const line = timelineLine({ frame, decodeError, direction: w.direction, connection: w.connectionId, upstream: broker, rewritten: false }, names, mode === 'full', t0)
+    const wire = w.direction === 'request' ? w.frame.subarray(4) : w.frame
+    const line = timelineLine({ at: Date.now(), frame, decodeError, direction: w.direction, connection: w.connectionId, wire }, `#${w.connectionId}`, names, mode === 'full')
     io.err.write(w.late === true ? line.replace(/\n/, ' (late: its request had timed out)\n') : line)
   }
   const onConnection = (message: unknown): void => {

@@ -1,4 +1,4 @@
-import { ApiVersions, negotiateVersion, UnsupportedVersionError, type ApiDefinition, type BrokerApiVersions, type ResponseOf } from '../protocol/index.js'
+import { ApiVersions, BrokerRegistration, ControllerRegistration, negotiateVersion, UnsupportedVersionError, type ApiDefinition, type BrokerApiVersions, type ResponseOf } from '../protocol/index.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { responseError, UnsupportedApiVersionError } from './errors.js'
 import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION } from './software.js'
@@ -51,7 +51,12 @@ export class BrokerVersions {
       return version
     } catch (err) {
       if (!(err instanceof UnsupportedVersionError)) throw err
-      throw new UnsupportedApiVersionError(`${this.where}: ${err.message}; upgrade the broker (kshare needs Kafka 4.2+)`, err.ours, err.broker,
+      // A KRaft controller listener answers ApiVersions with the controller's APIs (brokers
+      // register with it); no broker advertises BrokerRegistration or ControllerRegistration.
+      const advice = this.apis.has(BrokerRegistration.apiKey) || this.apis.has(ControllerRegistration.apiKey)
+        ? 'this is a KRaft controller listener, not a broker: point the client at a broker listener'
+        : 'upgrade the broker (kshare needs Kafka 4.2+)'
+      throw new UnsupportedApiVersionError(`${this.where}: ${err.message}; ${advice}`, err.ours, err.broker,
         { brokerId: this.brokerId, api: api.name, cause: err })
     }
   }

@@ -10,7 +10,7 @@ import { formatAddress } from './address.js'
 import { BrokerVersions } from './broker-versions.js'
 import { resolveConnectionSettings, type ConnectionOptions, type ResolvedConnectionSettings } from './connection-options.js'
 import { ConnectionError, KafkaError, RequestTimeoutError, type ConnectionFailure } from './errors.js'
-import { FrameDecoder } from './frame-decoder.js'
+import { FrameDecoder } from '../protocol/frame-decoder.js'
 import { authenticate } from './sasl/authenticate.js'
 import type { SaslOptions } from './sasl/types.js'
 import { connectionAdvice, socketError } from './socket-errors.js'
@@ -94,6 +94,8 @@ export class Connection {
   private nextCorrelationId = 1
   private writeBlocked = false
   private isReady = false
+  /** The TCP connection was accepted (the handshake may still be waiting for an answer). */
+  private tcpConnected = false
   private reauthenticating = false
   private reauthTimer: NodeJS.Timeout | undefined
   private closeError: KafkaError | undefined
@@ -125,7 +127,11 @@ export class Connection {
     this.versions = new BrokerVersions(this.where, this.brokerId)
     this.opened = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.fail(this.connectionError(`no connection to ${this.where} within ${this.settings.connectTimeoutMs} ms (connectTimeoutMs)`, 'timeout'))
+        // A listener that accepts TCP and then says nothing (not Kafka, a wedged broker, TLS
+        // expected) is a different problem from one that cannot be reached.
+        this.fail(this.connectionError(this.tcpConnected
+          ? `${this.where} accepted the connection but did not complete the handshake (ApiVersions${this.settings.sasl !== undefined ? ', SASL' : ''}) within ${this.settings.connectTimeoutMs} ms (connectTimeoutMs): is it a Kafka listener, and does it expect TLS?`
+          : `no connection to ${this.where} within ${this.settings.connectTimeoutMs} ms (connectTimeoutMs)`, 'timeout'))
       }, this.settings.connectTimeoutMs)
       timer.unref()
       this.opening = { resolve, reject, timer }
@@ -135,10 +141,14 @@ export class Connection {
     if (useTls) {
       const given = this.settings.tls === true ? {} : this.settings.tls as tls.ConnectionOptions
       this.socket = tls.connect({ servername: net.isIP(this.host) === 0 ? this.host : undefined, ...given, host: this.host, port: this.port })
+      this.socket.once('connect', () => { this.tcpConnected = true })
       this.socket.once('secureConnect', () => { void this.handshake() })
     } else {
       this.socket = net.connect({ host: this.host, port: this.port })
-      this.socket.once('connect', () => { void this.handshake() })
+      this.socket.once('connect', () => {
+        this.tcpConnected = true
+        void this.handshake()
+      })
     }
     this.socket.setNoDelay(true)
     this.socketClosed = new Promise(resolve => this.socket.once('close', () => resolve()))

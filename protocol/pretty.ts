@@ -1,5 +1,7 @@
 import type { ApiDefinition } from './api.js'
 import { UNKNOWN_TAGGED_FIELDS, type UnknownTaggedField } from './codec.js'
+import { recordsToJson, renderRecordsText, viewRecords, type RecordsView, type RecordViewOptions } from './pretty-records.js'
+import type { AcquiredRange } from './records/share-records.js'
 import type { Field, StructDef } from './schema.js'
 import { inRange, parseVersions } from './versions.js'
 
@@ -19,10 +21,19 @@ export interface FieldNode {
   value?: string | number | boolean | null
   /** Nested fields or elements. */
   children?: FieldNode[]
+  /** A decoded `records` field (with `DescribeOptions.records`). */
+  records?: RecordsView
 }
 
-/** Expands a `records` field (the CLI decodes record batches here); returns undefined to print raw. */
-export type RecordsExpander = (path: string, bytes: Buffer) => FieldNode[] | undefined
+/** How messages are described. */
+export interface DescribeOptions {
+  /**
+   * Decode `records` fields into batches and records, rendered with these options; without
+   * it they are shown as their size. A ShareFetch partition's records get the delivery counts
+   * of its `acquiredRecords`.
+   */
+  records?: RecordViewOptions
+}
 
 function scalarValue (v: unknown): string | number | boolean | null {
   if (v === null || v === undefined) return null
@@ -37,31 +48,34 @@ function typeName (field: Field<unknown, unknown, boolean>): string {
   return field.kind
 }
 
-function describeField (field: Field<unknown, unknown, boolean>, name: string, path: string, v: unknown, version: number, expand?: RecordsExpander): FieldNode {
+type Dict = Record<string | symbol, unknown>
+
+function describeField (field: Field<unknown, unknown, boolean>, name: string, v: unknown, parent: Dict, version: number, options: DescribeOptions): FieldNode {
   const type = typeName(field)
   if (v === null || v === undefined) return { name, type, value: null }
-  if (field.kind === 'struct') return { name, type, children: describeStruct(field.fields!, v as Record<string | symbol, unknown>, version, path, expand) }
+  if (field.kind === 'struct') return { name, type, children: describeStruct(field.fields!, v as Dict, version, options) }
   if (field.kind === 'array') {
     const el = field.element!
     return {
       name,
       type,
-      children: (v as unknown[]).map((e, i) => describeField(el, `[${i}]`, `${path}[${i}]`, e, version, expand))
+      children: (v as unknown[]).map((e, i) => describeField(el, `[${i}]`, e, parent, version, options))
     }
   }
-  if (field.kind === 'records' && expand !== undefined && Buffer.isBuffer(v)) {
-    const children = expand(path, v)
-    if (children !== undefined) return { name, type, children }
+  if (field.kind === 'records' && options.records !== undefined && Buffer.isBuffer(v)) {
+    // ShareFetch partitions name the offsets they hand this member next to the records.
+    const acquired = parent.acquiredRecords as AcquiredRange[] | undefined
+    return { name, type, records: viewRecords(v, options.records, Array.isArray(acquired) ? acquired : undefined) }
   }
   return { name, type, value: scalarValue(v) }
 }
 
 /** Describes a decoded struct of `version`, in declaration order. */
-export function describeStruct (def: StructDef, value: Record<string | symbol, unknown>, version: number, path = '', expand?: RecordsExpander): FieldNode[] {
+export function describeStruct (def: StructDef, value: Dict, version: number, options: DescribeOptions = {}): FieldNode[] {
   const nodes: FieldNode[] = []
   for (const [name, field] of Object.entries(def)) {
     if (!inRange(parseVersions(field.options.versions ?? '0+'), version)) continue
-    nodes.push(describeField(field, name, path === '' ? name : `${path}.${name}`, value[name], version, expand))
+    nodes.push(describeField(field, name, value[name], value, version, options))
   }
   const unknown = value[UNKNOWN_TAGGED_FIELDS] as UnknownTaggedField[] | undefined
   for (const u of unknown ?? []) nodes.push({ name: `<unknown tag ${u.tag}>`, type: 'bytes', value: scalarValue(u.data) })
@@ -69,15 +83,30 @@ export function describeStruct (def: StructDef, value: Record<string | symbol, u
 }
 
 /** Describes a decoded request or response of `api` at `version`. */
-export function describeMessage (api: ApiDefinition, version: number, direction: 'request' | 'response', body: object, expand?: RecordsExpander): FieldNode[] {
-  return describeStruct(api.spec[direction], body as Record<string | symbol, unknown>, version, '', expand)
+export function describeMessage (api: ApiDefinition, version: number, direction: 'request' | 'response', body: object, options: DescribeOptions = {}): FieldNode[] {
+  return describeStruct(api.spec[direction], body as Dict, version, options)
+}
+
+/** Every problem found in decoded `records` fields (CRC mismatches, undecodable batches), each prefixed by its field path. */
+export function recordProblems (nodes: FieldNode[], path = ''): string[] {
+  const out: string[] = []
+  for (const n of nodes) {
+    const p = n.name.startsWith('[') || path === '' ? `${path}${n.name}` : `${path}.${n.name}`
+    if (n.records !== undefined) out.push(...n.records.problems.map(m => `${p}: ${m}`))
+    if (n.children !== undefined) out.push(...recordProblems(n.children, p))
+  }
+  return out
 }
 
 /** Renders nodes as an indented text tree (`name: value`, children indented by two spaces). */
 export function renderTree (nodes: FieldNode[], indent = ''): string {
   let out = ''
   for (const n of nodes) {
-    if (n.children === undefined) {
+    if (n.records !== undefined) {
+      const { batches, size } = n.records
+      out += `${indent}${n.name}: ${batches.length} batch${batches.length === 1 ? '' : 'es'}, ${size} bytes\n`
+      out += renderRecordsText(n.records, indent + '  ')
+    } else if (n.children === undefined) {
       out += `${indent}${n.name}: ${typeof n.value === 'string' && n.type === 'string' ? JSON.stringify(n.value) : String(n.value)}\n`
     } else {
       out += `${indent}${n.name}${n.type.startsWith('[]') ? ` (${n.children.length})` : ''}:\n`
@@ -95,6 +124,7 @@ export function treeToJson (nodes: FieldNode[]): Record<string, unknown> {
 }
 
 function nodeToJson (n: FieldNode): unknown {
+  if (n.records !== undefined) return recordsToJson(n.records)
   if (n.children === undefined) return n.value
   if (n.type.startsWith('[]')) return n.children.map(nodeToJson)
   return treeToJson(n.children)

@@ -1,10 +1,22 @@
 import type { ApiDefinition } from './api.js'
 import { decodeRequest, decodeRequestHeader, type RequestHeader } from './frame.js'
 import * as messages from './messages/index.js'
+import * as generated from './messages/generated/index.js'
 
 /** Every declared API by key: how a recorded or proxied frame finds its codec. */
 export const API_BY_KEY: ReadonlyMap<number, ApiDefinition> = new Map(
   Object.values(messages).map(api => [api.apiKey, api as unknown as ApiDefinition])
+)
+
+const GENERATED: ReadonlySet<unknown> = new Set(Object.values(generated))
+
+/**
+ * Keys of the APIs declared by hand, the ones kshare's clients speak. The others in
+ * `API_BY_KEY` are generated from Kafka's schemas (`messages/generated/`) so that every frame
+ * decodes.
+ */
+export const HAND_WRITTEN_API_KEYS: ReadonlySet<number> = new Set(
+  [...API_BY_KEY.values()].filter(api => !GENERATED.has(api)).map(api => api.apiKey)
 )
 
 /** Every declared API by name (`ShareFetch`). */

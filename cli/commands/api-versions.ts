@@ -1,7 +1,7 @@
 import { Cluster } from '../../client/cluster.js'
 import { responseError } from '../../client/errors.js'
 import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION } from '../../client/software.js'
-import { API_BY_KEY, ApiVersions, type ApiDefinition, type ResponseOf } from '../../protocol/index.js'
+import { API_BY_KEY, ApiVersions, HAND_WRITTEN_API_KEYS, type ApiDefinition, type ResponseOf } from '../../protocol/index.js'
 import { kafkaApiName, SHARE_GROUP_API_KEYS } from '../api-names.js'
 import type { CommandMain } from '../command.js'
 import { closing, connectionOptions, NETWORK_HELP, parseNetworkArgs } from '../network.js'
@@ -40,9 +40,10 @@ export interface ApiVersionRow {
  */
 export function compareVersions (res: ResponseOf<typeof ApiVersions>, used: (api: ApiDefinition) => number | null): ApiVersionRow[] {
   const broker = new Map(res.apiKeys.map(k => [k.apiKey, [k.minVersion, k.maxVersion] as [number, number]]))
-  const keys = [...new Set([...broker.keys(), ...API_BY_KEY.keys()])].sort((a, b) => a - b)
+  const keys = [...new Set([...broker.keys(), ...HAND_WRITTEN_API_KEYS])].sort((a, b) => a - b)
   return keys.map(apiKey => {
-    const api = API_BY_KEY.get(apiKey)
+    // Generated declarations only decode (decode, proxy): kshare's clients do not send them.
+    const api = HAND_WRITTEN_API_KEYS.has(apiKey) ? API_BY_KEY.get(apiKey) : undefined
     const theirs = broker.get(apiKey) ?? null
     const ours: [number, number] | null = api !== undefined ? [api.minVersion, api.maxVersion] : null
     return { apiKey, name: kafkaApiName(apiKey), broker: theirs, kshare: ours, used: api !== undefined ? used(api) : null, shareGroup: SHARE_GROUP_API_KEYS.has(apiKey) }

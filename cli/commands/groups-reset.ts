@@ -15,7 +15,8 @@ export const GROUPS_RESET_HELP = `Usage: kshare groups reset G --to earliest|lat
 Sets share group G's start offset per partition (AlterShareGroupOffsets): the group's
 next deliveries there start at that offset. earliest and latest are resolved per
 partition with ListOffsets (timestamp -2 / -1) at each partition's leader; OFFSET is
-used for every partition. Partitions: all of each --topic, else every partition the
+used for every partition, and refused when it is past a partition's log end. Partitions:
+all of each --topic, else every partition the
 group has state for. The group must be empty (no running members), else the broker
 refuses with NON_EMPTY_GROUP.
 
@@ -94,6 +95,15 @@ export const resetMain: CommandMain = async (args, io) => {
       const changes = typeof target === 'bigint'
         ? partitions.map(p => ({ ...p, offset: target }))
         : await listOffsets(cluster, partitions, target === 'earliest' ? EARLIEST : LATEST, net.timeoutMs)
+      if (typeof target === 'bigint') {
+        // The broker accepts an offset past the log end, and the group then skips every record
+        // written until the log gets there: almost certainly a typo.
+        const past = (await listOffsets(cluster, partitions, LATEST, net.timeoutMs)).filter(end => target > end.offset)
+        if (past.length > 0) {
+          throw new UsageError(`--to ${target} is past the log end of ${past.map(p => `${p.topic}-${p.partition} (${p.offset})`).join(', ')}; ` +
+            'use --to latest to skip everything written so far')
+        }
+      }
       await admin.alterShareGroupOffsets(group, changes)
       if (net.json) {
         for (const c of changes) io.out.write(toJson({ groupId: group, ...c }) + '\n')

@@ -1,4 +1,6 @@
 import type { Admin } from '../../client/admin.js'
+import { BrokerResponseError } from '../../client/errors.js'
+import { ErrorCode } from '../../protocol/index.js'
 import { singleArg, subcommand, type CommandMain } from '../command.js'
 import { UsageError } from '../errors.js'
 import { keyValue, NETWORK_HELP, parseNetworkArgs, withAdmin } from '../network.js'
@@ -42,6 +44,7 @@ export const GROUPS_OFFSETS_HELP = `Usage: kshare groups offsets G [options]
 Prints share group G's position per partition it has state for
 (DescribeShareGroupOffsets): the start offset (everything below it is acknowledged or
 archived) and the lag (records not yet acknowledged; '-' when the broker cannot tell).
+A group that does not exist fails with GROUP_ID_NOT_FOUND.
 ${NETWORK_HELP}`
 
 /** Help text of `kshare groups config`. */
@@ -78,6 +81,19 @@ function onGroup (help: string, run: (admin: Admin, group: string, json: boolean
 
 const nullable = (v: bigint | null): string => v === null ? '-' : `${v}`
 
+/**
+ * Members of share group `group`: null when no member ever joined it (GROUP_ID_NOT_FOUND),
+ * undefined when the broker would not say (another error: the configs were printed anyway).
+ */
+async function memberCount (admin: Admin, group: string): Promise<number | null | undefined> {
+  try {
+    return (await admin.describeShareGroup(group)).members.length
+  } catch (e) {
+    if (!(e instanceof BrokerResponseError)) throw e
+    return e.code === ErrorCode.GROUP_ID_NOT_FOUND ? null : undefined
+  }
+}
+
 const SUBCOMMANDS: Record<string, CommandMain> = {
   list: async (args, io) => {
     const parsed = parseNetworkArgs(args, { type: { type: 'string', multiple: true } }, { help: GROUPS_LIST_HELP, io })
@@ -104,6 +120,9 @@ const SUBCOMMANDS: Record<string, CommandMain> = {
   }),
   offsets: onGroup(GROUPS_OFFSETS_HELP, async (admin, group, json, out) => {
     const offsets = await admin.describeShareGroupOffsets(group)
+    // The broker answers an unknown group with no partitions, not an error: ask whether it
+    // exists, so a typo fails with GROUP_ID_NOT_FOUND as `groups describe` does.
+    if (offsets.length === 0) await admin.describeShareGroup(group)
     if (json) {
       for (const o of offsets) out.write(toJson({ ...o, error: o.error?.message ?? null }) + '\n')
       return
@@ -132,6 +151,9 @@ const SUBCOMMANDS: Record<string, CommandMain> = {
         return
       }
       io.out.write(table(configs.map(([name, c]) => [c.source === 'GROUP_CONFIG' ? '*' : '', name, c.value ?? 'null', c.source])))
+      // Configs may rightly be set before the group exists; say so, they are not a typo's.
+      const members = await memberCount(admin, group)
+      if (members === 0 || members === null) io.err.write(`kshare groups config: group ${group} has no members yet${members === null ? ' (no member has joined it)' : ''}\n`)
     })
   },
   delete: onGroup(GROUPS_DELETE_HELP, async (admin, group, json, out) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { Cluster } from '../../client/cluster.js'
 import { Producer, type Message, type MessageHeader, type SendResult } from '../../client/producer.js'
 import { COMPRESSION_CODECS } from '../../protocol/records/index.js'
 import type { CommandMain } from '../command.js'
@@ -7,6 +8,7 @@ import { choice, closing, connectionOptions, intOption, keyValue, NETWORK_HELP, 
 import { toJson } from '../output.js'
 import { table } from '../table.js'
 import { traced } from '../trace.js'
+import { fetchMetadata } from './metadata.js'
 
 /** Help text of `kshare produce`. */
 export const PRODUCE_HELP = `Usage: kshare produce --topic T [options] < lines
@@ -14,7 +16,9 @@ export const PRODUCE_HELP = `Usage: kshare produce --topic T [options] < lines
 
 Writes records with kshare's producer (idempotent, acks=all): one record per line of
 standard input, or N generated records of random text. Prints, per partition written, the
-first and last base offset of the batches written, then a throughput line.
+offsets of the records written (first..last) and how many, then a throughput line. A topic
+that does not exist fails at once with UNKNOWN_TOPIC_OR_PARTITION (topics are not created
+on first use).
 
 Options:
   --topic T               topic to write to (required)
@@ -36,8 +40,12 @@ const MAX_PENDING_SENDS = 64
 /** What `kshare produce` wrote to one partition. */
 interface PartitionWritten {
   partition: number
-  firstBaseOffset: bigint
-  lastBaseOffset: bigint
+  /** Offset of the first record written. */
+  firstOffset: bigint
+  /** Offset of the last record written. */
+  lastOffset: bigint
+  /** Records written. */
+  records: number
 }
 
 /** Lines of `input` as bytes (not decoded: values need not be UTF-8), without `\n` or `\r\n`. */
@@ -113,6 +121,11 @@ export const produceMain: CommandMain = async (args, io, ctx) => {
     maxBlockMs: net.timeoutMs,
     deliveryTimeoutMs: Math.max(120_000, 2 * net.timeoutMs)
   })
+  await traced(io, net, async () => {
+    // The producer waits up to maxBlockMs for a topic to appear, as Java's does; a person
+    // typing a topic name wants to hear at once that it does not exist.
+    await closing(new Cluster(connectionOptions(net)), cluster => fetchMetadata(cluster, [topic]))
+  })
   await traced(io, net, () => closing(producer, async () => {
     const written = new Map<number, PartitionWritten>()
     const pending = new Set<Promise<void>>()
@@ -147,19 +160,25 @@ export const produceMain: CommandMain = async (args, io, ctx) => {
       io.out.write(toJson({ topic, records, bytes, seconds, recordsPerSecond: records / seconds, megabytesPerSecond: bytes / seconds / 1e6, partitions }) + '\n')
       return
     }
-    io.out.write(table(partitions.map(p => [`${topic}-${p.partition}`, p.firstBaseOffset === p.lastBaseOffset ? `base offset ${p.firstBaseOffset}` : `base offsets ${p.firstBaseOffset}..${p.lastBaseOffset}`])))
+    io.out.write(table(partitions.map(p => [
+      `${topic}-${p.partition}`,
+      p.firstOffset < 0n ? 'offsets unknown' : p.firstOffset === p.lastOffset ? `offset ${p.firstOffset}` : `offsets ${p.firstOffset}..${p.lastOffset}`,
+      `${p.records} record${p.records === 1 ? '' : 's'}`
+    ])))
     io.out.write(`${records} records, ${bytes} bytes in ${seconds.toFixed(3)} s: ${Math.round(records / seconds)} records/s, ${(bytes / seconds / 1e6).toFixed(2)} MB/s\n`)
   }))
 }
 
+/** Adds one send's results to what was written per partition. */
 function record (written: Map<number, PartitionWritten>, results: SendResult[]): void {
   for (const r of results) {
     const w = written.get(r.partition)
     if (w === undefined) {
-      written.set(r.partition, { partition: r.partition, firstBaseOffset: r.baseOffset, lastBaseOffset: r.baseOffset })
+      written.set(r.partition, { partition: r.partition, firstOffset: r.baseOffset, lastOffset: r.lastOffset, records: r.records })
       continue
     }
-    if (r.baseOffset < w.firstBaseOffset) w.firstBaseOffset = r.baseOffset
-    if (r.baseOffset > w.lastBaseOffset) w.lastBaseOffset = r.baseOffset
+    w.records += r.records
+    if (r.baseOffset < w.firstOffset) w.firstOffset = r.baseOffset
+    if (r.lastOffset > w.lastOffset) w.lastOffset = r.lastOffset
   }
 }

@@ -1,30 +1,37 @@
+import { createWriteStream, type WriteStream } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { parseBrokerAddress, formatAddress } from '../../client/address.js'
 import type { CommandMain } from '../command.js'
 import { UsageError } from '../errors.js'
-import { describeMessage, renderTree } from '../../protocol/index.js'
-import { KafkaProxy, type ProxiedFrame } from '../proxy/proxy.js'
-import { summarize, TopicNames } from '../proxy/timeline.js'
-import { renderFrame } from './decode.js'
-import { toJson, type Output } from '../output.js'
+import { KafkaProxy } from '../proxy/proxy.js'
+import { Monitor } from '../proxy/monitor.js'
+import { FILTER_HELP, FILTER_OPTIONS, filterFromArgs, type FrameFilter } from '../proxy/filter.js'
+import { PcapWriter } from '../capture/pcap-writer.js'
+import type { Output } from '../output.js'
 
 /** Help text of `kshare proxy`. */
-export const PROXY_HELP = `Usage: kshare proxy --upstream HOST:PORT [--listen HOST:PORT] [--json] [--verbose]
+export const PROXY_HELP = `Usage: kshare proxy --upstream HOST:PORT [--listen HOST:PORT] [--advertise HOST:PORT] [options]
 
 A TCP proxy that any Kafka client (Java, librdkafka, kshare) can use as its bootstrap
-server. Every frame is decoded both ways and printed as a timeline: session epochs,
-acquired ranges, acknowledgement batches, error codes by name, latency per request.
-Broker addresses in responses (Metadata, FindCoordinator, DescribeCluster, ShareFetch and
-ShareAcknowledge node endpoints) are rewritten to proxy listeners, one per broker, so the
-client keeps talking through the proxy. APIs kshare does not decode pass through
-untouched and show as raw. Plaintext listeners only. Stop with Ctrl-C.
+server. Every frame is decoded both ways and printed as a timeline: connections opening and
+closing (peer, client id, client software), session epochs, acquired ranges,
+acknowledgement batches, admin requests' groups and topics, errors by name with their field
+path, latency per request. A conformance checker follows every share-group member's records
+and session epochs and prints violations and notable events as they happen; Ctrl-C prints
+a summary (latencies per API, errors, records per member). Broker addresses in responses are
+rewritten to proxy listeners, one per broker, so the client keeps talking through the proxy.
+Plaintext listeners only.
 
 Options:
   --upstream HOST:PORT   the real bootstrap broker
-  --listen HOST:PORT     where clients connect (default 127.0.0.1:19092)
-  --json                 one JSON object per frame (every field) instead of the timeline
+  --listen HOST:PORT     where clients connect (default 127.0.0.1:19092; port 0 picks one)
+  --advertise HOST:PORT  the address clients are told (needed with --listen 0.0.0.0:P;
+                         port 0: the listening port)
+  --json                 one JSON line per frame (timestamp, connection, direction, bytes)
+                         and per connection event; \`kshare decode --file\` reads them back
+  --pcap FILE            also write the client side as a libpcap capture (Wireshark, tshark)
   --verbose              the timeline plus every field of every frame
-`
+${FILTER_HELP}`
 
 /** Options of `kshare proxy`. */
 export interface ProxyCommandOptions {
@@ -32,46 +39,47 @@ export interface ProxyCommandOptions {
   upstream: string
   /** Listener, `host:port`. */
   listen: string
+  /** Address told to clients, `host:port`. */
+  advertise?: string
   /** JSON lines. */
   json: boolean
   /** Timeline plus full field trees. */
   verbose: boolean
+  /** Capture file to write. */
+  pcap?: string
+  /** What to show. */
+  filter: FrameFilter
 }
 
-/** Formats one proxied frame as a timeline line (and its fields when verbose). */
-export function timelineLine (p: ProxiedFrame, names: TopicNames, verbose: boolean, t0: number): string {
-  const time = `${((performance.now() - t0) / 1000).toFixed(3).padStart(8)}s`
-  const arrow = p.direction === 'request' ? '→' : '←'
-  if (p.frame === undefined) return `${time} #${p.connection} ${arrow} undecodable frame: ${p.decodeError?.message ?? ''}\n`
-  const f = p.frame
-  names.learn(f)
-  const latency = f.latencyMs !== undefined ? ` ${f.latencyMs.toFixed(1)}ms` : ''
-  const rewritten = p.rewritten ? ' (addresses rewritten)' : ''
-  let line = `${time} #${p.connection} ${arrow} ${f.apiName}${f.version !== undefined ? ` v${f.version}` : ''} c=${f.correlationId}${latency} ${summarize(f, names)}${rewritten}\n`
-  if (verbose && f.api !== undefined && f.body !== undefined && f.version !== undefined) {
-    line += renderTree(describeMessage(f.api, f.version, f.direction, f.body as object), '      ')
-  }
-  return line
-}
-
-/** Starts the proxy and prints frames until `signal` aborts; resolves when stopped. */
+/** Starts the proxy and prints frames until `signal` aborts, then the summary; resolves when stopped. */
 export async function proxyCommand (opts: ProxyCommandOptions, io: Output, signal: AbortSignal): Promise<void> {
   const proxy = new KafkaProxy({
-    listen: parseBrokerAddress(opts.listen, '--listen'),
-    upstream: parseBrokerAddress(opts.upstream, '--upstream')
+    listen: parseListen(opts.listen, '--listen'),
+    upstream: parseBrokerAddress(opts.upstream, '--upstream'),
+    advertise: opts.advertise !== undefined ? parseListen(opts.advertise, '--advertise') : undefined
   })
-  const names = new TopicNames()
-  const t0 = performance.now()
+  const monitor = new Monitor(text => io.out.write(text), { filter: opts.filter, verbose: opts.verbose, json: opts.json })
+  let file: WriteStream | undefined
+  let pcap: PcapWriter | undefined
+  if (opts.pcap !== undefined) {
+    const out = file = createWriteStream(opts.pcap)
+    pcap = new PcapWriter(bytes => out.write(bytes))
+  }
   proxy.on('warning', w => io.err.write(`kshare proxy: ${w}\n`))
-  proxy.on('route', r => io.err.write(`kshare proxy: ${formatAddress(r.local)} → ${formatAddress(r.upstream)}\n`))
-  proxy.on('frame', p => {
-    if (opts.json) {
-      io.out.write(p.frame !== undefined
-        ? renderFrame(p.frame, true).replace(/^\{/, `{"connection":${p.connection},"rewritten":${p.rewritten},`)
-        : toJson({ connection: p.connection, direction: p.direction, error: p.decodeError?.message }) + '\n')
+  proxy.on('route', r => io.err.write(`kshare proxy: listening on ${formatAddress(r.local)} (advertised as ${formatAddress(r.advertised)}) → ${formatAddress(r.upstream)}\n`))
+  proxy.on('connection', c => {
+    const info = { connection: c.connection, at: c.at, peer: formatAddress(c.peer), upstream: c.upstream, closedBy: c.closedBy }
+    if (c.event === 'open') {
+      pcap?.open(c.connection, c.peer, c.local, c.at)
+      monitor.opened(info)
     } else {
-      io.out.write(timelineLine(p, names, opts.verbose, t0))
+      pcap?.close(c.connection, c.at)
+      monitor.closed(info)
     }
+  })
+  proxy.on('frame', p => {
+    pcap?.frame(p.connection, p.direction, p.wire, p.at)
+    monitor.frame(p)
   })
   await proxy.start()
   try {
@@ -81,7 +89,16 @@ export async function proxyCommand (opts: ProxyCommandOptions, io: Output, signa
     })
   } finally {
     await proxy.close()
+    ;(opts.json ? io.err : io.out).write(monitor.summary(Date.now()))
+    if (file !== undefined) await new Promise<void>(resolve => file.end(() => resolve()))
   }
+}
+
+/** A listen or advertised address; unlike a broker address its port may be 0 (the one the system picks). */
+function parseListen (text: string, option: string): { host: string, port: number } {
+  const any = /:0$/.test(text.trim())
+  const address = parseBrokerAddress(any ? text.trim().replace(/:0$/, ':1') : text, option)
+  return any ? { host: address.host, port: 0 } : address
 }
 
 /** `kshare proxy --upstream HOST:PORT [options]`; runs until Ctrl-C. */
@@ -91,8 +108,11 @@ export const proxyMain: CommandMain = async (args, io, ctx) => {
     options: {
       upstream: { type: 'string' },
       listen: { type: 'string', default: '127.0.0.1:19092' },
+      advertise: { type: 'string' },
       json: { type: 'boolean', default: false },
+      pcap: { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      ...FILTER_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -101,5 +121,13 @@ export const proxyMain: CommandMain = async (args, io, ctx) => {
     return
   }
   if (values.upstream === undefined) throw new UsageError('--upstream HOST:PORT is required')
-  await proxyCommand({ upstream: values.upstream, listen: values.listen, json: values.json, verbose: values.verbose }, io, ctx.signal())
+  await proxyCommand({
+    upstream: values.upstream,
+    listen: values.listen,
+    advertise: values.advertise,
+    json: values.json,
+    verbose: values.verbose,
+    pcap: values.pcap,
+    filter: filterFromArgs(values)
+  }, io, ctx.signal())
 }

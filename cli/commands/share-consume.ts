@@ -81,6 +81,17 @@ export function formatRecord (r: ShareRecord, json: boolean): string {
   return `${r.topic}-${r.partition} offset=${r.offset} deliveryCount=${r.deliveryCount} key=${showText(r.key)} value=${showText(r.value)}${headers}\n`
 }
 
+/** Writes `text`; resolves false when the output is gone (EPIPE: the reader exited). */
+function print (out: NodeJS.WritableStream, text: string): Promise<boolean> {
+  return new Promise(resolve => {
+    if ((out as { destroyed?: boolean }).destroyed === true) {
+      resolve(false)
+      return
+    }
+    out.write(text, err => resolve(err === undefined || err === null))
+  })
+}
+
 /** Runs `kshare share-consume`. */
 export const shareConsumeMain: CommandMain = async (args, io, ctx) => {
   const parsed = parseNetworkArgs(args, {
@@ -126,6 +137,7 @@ export const shareConsumeMain: CommandMain = async (args, io, ctx) => {
     const stop = (): void => consumer.wakeup()
     signal.addEventListener('abort', stop)
     let count = 0
+    let unshown = 0
     let ackError: KafkaError | undefined
     await closing(consumer, async () => {
       consumer.subscribe(topics)
@@ -142,21 +154,34 @@ export const shareConsumeMain: CommandMain = async (args, io, ctx) => {
         }
         if (batch.length === 0) continue
         lastRecordAt = Date.now()
-        // Records past --max stay unacknowledged: close releases them.
-        for (const r of batch.slice(0, max === undefined ? undefined : max - count)) {
-          io.out.write(formatRecord(r, net.json))
+        // Records past --max stay unacknowledged: close releases them. So do records that
+        // could not be printed (`| head -2` went away): a record is acknowledged once shown.
+        const shown = batch.slice(0, max === undefined ? undefined : max - count)
+        for (const r of shown) {
+          if (!await print(io.out, formatRecord(r, net.json))) {
+            unshown = batch.length - shown.indexOf(r)
+            break
+          }
           if (ack !== 'none') consumer.acknowledge(r, ack)
           count++
         }
-        if (ack === 'none') continue
-        for (const result of await consumer.commitSync()) {
-          if (result.error === null) continue
-          ackError ??= result.error
-          say(`acknowledging ${result.topic}-${result.partition} offsets ${result.offsets.join(',')} failed: ${errorLine(result.error)}`)
+        if (ack !== 'none') {
+          for (const result of await consumer.commitSync()) {
+            if (result.error === null) continue
+            ackError ??= result.error
+            say(`acknowledging ${result.topic}-${result.partition} offsets ${result.offsets.join(',')} failed: ${errorLine(result.error)}`)
+          }
         }
+        if (unshown > 0) break
       }
     }).finally(() => signal.removeEventListener('abort', stop))
     say(`${count} record${count === 1 ? '' : 's'}${ack === 'none' ? ', not acknowledged (released on close)' : `, acknowledged: ${ack}`}`)
+    if (unshown > 0) say(`output closed: ${unshown} record${unshown === 1 ? '' : 's'} not shown, released to the group`)
+    if (count === 0 && from === undefined) {
+      // A new share group starts at the log end by default: it sees only records produced from now on.
+      const reset = await closing(new Admin(adminOptions(net)), async admin => (await admin.describeGroupConfigs(group))['share.auto.offset.reset']?.value)
+      if (reset === 'latest') say(`no records: group ${group} has share.auto.offset.reset=latest, so partitions it has not consumed yet start at the log end; --from earliest reads what is already there`)
+    }
     if (ackError !== undefined) throw ackError
   })
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { encodeResponse, KafkaProtocolError, MAX_FRAME_SIZE } from '../../protocol/index.js'
-import { FrameDecoder } from '../../client/frame-decoder.js'
+import { FrameDecoder } from '../../protocol/frame-decoder.js'
 import { ExchangeDecoder, type DecodedFrame } from '../exchange.js'
 import { rewriteAddresses, type HostPort } from './rewrite.js'
 
@@ -11,14 +11,42 @@ export interface ProxyOptions {
   listen: HostPort
   /** The real bootstrap broker. */
   upstream: HostPort
+  /**
+   * The address clients are told for the bootstrap listener (its host also for the per-broker
+   * listeners): needed when `listen` is a wildcard (0.0.0.0, ::) or behind NAT. Default: the
+   * listen address, `localhost` for a wildcard.
+   */
+  advertise?: HostPort
   /** Largest frame passed through, size prefix excluded (default 100 MiB, the broker's own limit). */
   maxFrameSize?: number
   /** How long to wait for an upstream connection (default 10 s). */
   connectTimeoutMs?: number
 }
 
+/** A client connection opened or closed. */
+export interface ProxiedConnection {
+  /** What happened. */
+  event: 'open' | 'close'
+  /** Client connection number. */
+  connection: number
+  /** Wall-clock milliseconds. */
+  at: number
+  /** The client's address. */
+  peer: HostPort
+  /** The proxy's end of the client connection. */
+  local: HostPort
+  /** The upstream broker of that connection, `host:port`. */
+  upstream: string
+  /** Which side closed first (on close). */
+  closedBy?: 'client' | 'broker' | 'proxy'
+}
+
 /** A frame that crossed the proxy, decoded when we could. */
 export interface ProxiedFrame {
+  /** Wall-clock milliseconds when the proxy saw it. */
+  at: number
+  /** The frame without its size prefix, as the client sent or received it (after rewriting). */
+  wire: Buffer
   /** The decoded frame; absent when decoding failed. */
   frame?: DecodedFrame
   /** Why the frame could not be decoded (it was passed through untouched). */
@@ -37,13 +65,16 @@ export interface ProxiedFrame {
 export interface ProxyEvents {
   /** A frame crossed the proxy. */
   frame: [ProxiedFrame]
+  /** A client connected or a connection ended. */
+  connection: [ProxiedConnection]
   /** A connection-level problem (refused upstream, reset); the proxy keeps running. */
   warning: [string]
-  /** A listener for a broker was opened: clients reach `upstream` through `local`. */
-  route: [{ upstream: HostPort, local: HostPort }]
+  /** A listener for a broker was opened: clients reach `upstream` through `local`, told as `advertised`. */
+  route: [{ upstream: HostPort, local: HostPort, advertised: HostPort }]
 }
 
 const key = (a: HostPort): string => `${a.host}:${a.port}`
+const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', ''])
 
 /**
  * A Kafka-aware TCP proxy: any client (Java, librdkafka, kshare) uses `listen` as its
@@ -57,6 +88,7 @@ export class KafkaProxy extends EventEmitter<ProxyEvents> {
   private readonly servers = new Set<net.Server>()
   private readonly sockets = new Set<net.Socket>()
   private connections = 0
+  private closing = false
   private readonly maxFrameSize: number
   private readonly connectTimeoutMs: number
 
@@ -67,15 +99,18 @@ export class KafkaProxy extends EventEmitter<ProxyEvents> {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000
   }
 
-  /** Opens the bootstrap listener; resolves with its address (port 0 picks a free one). */
+  /** Opens the bootstrap listener; resolves with its advertised address (port 0 picks a free one). */
   async start (): Promise<HostPort> {
     const local = this.route(this.options.upstream, this.options.listen)
     return await local
   }
 
-  /** Stops listening and closes every connection. */
+  /** Stops listening and closes every connection; resolves after their `connection` close events. */
   async close (): Promise<void> {
+    this.closing = true
+    const closed = [...this.sockets].filter(s => !s.closed).map(async s => await new Promise(resolve => s.once('close', resolve)))
     for (const s of this.sockets) s.destroy()
+    await Promise.all(closed)
     await Promise.all([...this.servers].map(async server => await new Promise<void>(resolve => server.close(() => resolve()))))
     this.servers.clear()
     this.routes.clear()
@@ -92,8 +127,14 @@ export class KafkaProxy extends EventEmitter<ProxyEvents> {
           server.off('error', reject)
           server.on('error', e => this.emit('warning', `listener for ${key(upstream)}: ${e.message}`))
           const address = server.address() as net.AddressInfo
-          const mapped = { host: at.host, port: address.port }
-          this.emit('route', { upstream, local: mapped })
+          const local = { host: at.host, port: address.port }
+          const bootstrap = at === this.options.listen
+          // An advertised port 0 means the port the system chose.
+          const advertise = this.options.advertise
+          const mapped = bootstrap && advertise !== undefined && advertise.port !== 0
+            ? advertise
+            : { host: advertise?.host ?? (WILDCARDS.has(at.host) ? 'localhost' : at.host), port: address.port }
+          this.emit('route', { upstream, local, advertised: mapped })
           resolve(mapped)
         })
         this.servers.add(server)
@@ -114,9 +155,18 @@ export class KafkaProxy extends EventEmitter<ProxyEvents> {
     const upstreamName = key(upstream)
     // Responses may wait for a new listener before they are forwarded: keep them in order.
     let responseChain = Promise.resolve()
+    const ends = {
+      connection,
+      peer: { host: client.remoteAddress ?? '?', port: client.remotePort ?? 0 },
+      local: { host: client.localAddress ?? '?', port: client.localPort ?? 0 },
+      upstream: upstreamName
+    }
+    this.emit('connection', { event: 'open', at: Date.now(), ...ends })
+    let closedBy: 'client' | 'broker' | 'proxy' | undefined
 
     const closeBoth = (why?: string): void => {
       if (why !== undefined) this.emit('warning', `connection ${connection} (${upstreamName}): ${why}`)
+      closedBy ??= 'proxy'
       client.destroy()
       broker.destroy()
     }
@@ -124,13 +174,18 @@ export class KafkaProxy extends EventEmitter<ProxyEvents> {
     broker.on('timeout', () => closeBoth('upstream connect timed out'))
     broker.on('error', e => closeBoth(`upstream: ${e.message}`))
     client.on('error', e => closeBoth(`client: ${e.message}`))
-    broker.on('close', () => { this.sockets.delete(broker); client.end() })
-    client.on('close', () => { this.sockets.delete(client); broker.end() })
+    broker.on('close', () => { closedBy ??= this.closing ? 'proxy' : 'broker'; this.sockets.delete(broker); client.end() })
+    client.on('close', () => {
+      closedBy ??= this.closing ? 'proxy' : 'client'
+      this.sockets.delete(client)
+      broker.end()
+      this.emit('connection', { event: 'close', at: Date.now(), closedBy, ...ends })
+    })
 
     client.on('data', chunk => {
       try {
         requests.push(chunk, payload => {
-          const report: ProxiedFrame = { direction: 'request', connection, upstream: upstreamName, rewritten: false }
+          const report: ProxiedFrame = { at: Date.now(), wire: payload, direction: 'request', connection, upstream: upstreamName, rewritten: false }
           try {
             report.frame = decoder.request(payload)
           } catch (e) {
@@ -148,7 +203,7 @@ export class KafkaProxy extends EventEmitter<ProxyEvents> {
       try {
         responses.push(chunk, payload => {
           responseChain = responseChain.then(async () => {
-            const report: ProxiedFrame = { direction: 'response', connection, upstream: upstreamName, rewritten: false }
+            const report: ProxiedFrame = { at: Date.now(), wire: payload, direction: 'response', connection, upstream: upstreamName, rewritten: false }
             let out = payload
             try {
               const frame = decoder.response(payload)
@@ -161,6 +216,7 @@ export class KafkaProxy extends EventEmitter<ProxyEvents> {
                 if (rewriteAddresses(frame.body, a => mapped.get(key(a)) ?? a)) {
                   out = encodeResponse(frame.api, frame.version, frame.correlationId, frame.body as never).subarray(4)
                   report.rewritten = true
+                  report.wire = out
                 }
               }
             } catch (e) {

@@ -1,5 +1,5 @@
 import { errorCodeInfo } from '../../protocol/error-codes.js'
-import { acknowledgeTypeName } from '../../client/share/acknowledge-type.js'
+import { acknowledgeTypeName } from '../../protocol/acknowledge-type.js'
 import type { DecodedFrame } from '../exchange.js'
 
 /**
@@ -39,21 +39,72 @@ function errorName (code: number): string {
   return errorCodeInfo(code).name
 }
 
-/** Every non-zero `*errorCode` field in a body, by name and path. */
+/** How an array element is named in a field path: by its name, group, partition, else its index. */
+function elementLabel (element: unknown, index: string): string {
+  if (element === null || typeof element !== 'object') return index
+  const e = element as Record<string, unknown>
+  for (const k of ['name', 'topic', 'topicName', 'groupId', 'key', 'resourceName', 'partitionIndex', 'partition', 'nodeId']) {
+    if (typeof e[k] === 'string' || typeof e[k] === 'number') return String(e[k])
+  }
+  return index
+}
+
+/**
+ * Every non-zero `*errorCode` field in a body, as `path=NAME`; array elements are named by
+ * their name, group or partition (`topics[orders].partitions[0].errorCode=NOT_LEADER_OR_FOLLOWER`).
+ */
 export function errorsIn (body: unknown, path = ''): string[] {
   if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return []
   const out: string[] = []
   for (const [k, v] of Object.entries(body)) {
-    const p = path === '' ? k : `${path}.${k}`
+    const p = Array.isArray(body) ? `${path}[${elementLabel(v, k)}]` : path === '' ? k : `${path}.${k}`
     if (/errorCode$/i.test(k) && typeof v === 'number' && v !== 0) out.push(`${p}=${errorName(v)}`)
-    else if (typeof v === 'object') out.push(...errorsIn(v, Array.isArray(body) ? `${path}[${k}]` : p))
+    else if (typeof v === 'object') out.push(...errorsIn(v, p))
   }
   return out
+}
+
+const KEY_FIELDS: Record<string, string> = {
+  groupId: 'group', groupIds: 'groups', statesFilter: 'states', typesFilter: 'types', groupState: 'state',
+  resourceName: 'resource', topicNames: 'topics', coordinatorKeys: 'keys', key: 'key', subscribedTopicNames: 'subscribe', transactionalId: 'txn'
+}
+
+/** The fields that say what an admin exchange is about: groups, topics, states, resources. */
+export function keyFields (body: unknown): string {
+  const found = new Map<string, Set<string>>()
+  const add = (label: string, v: unknown): void => {
+    if (typeof v !== 'string' || v === '') return
+    let set = found.get(label)
+    if (set === undefined) found.set(label, set = new Set())
+    set.add(v)
+  }
+  const walk = (o: unknown, inTopics: boolean, depth: number): void => {
+    if (o === null || typeof o !== 'object' || Buffer.isBuffer(o) || depth > 4) return
+    if (Array.isArray(o)) {
+      for (const v of o) walk(v, inTopics, depth + 1)
+      return
+    }
+    for (const [k, v] of Object.entries(o)) {
+      const label = KEY_FIELDS[k]
+      if (label !== undefined) {
+        if (Array.isArray(v)) for (const e of v) add(label, e)
+        else add(label, v)
+      } else if ((k === 'name' || k === 'topicName') && inTopics) {
+        add('topics', v)
+      } else if (typeof v === 'object') {
+        walk(v, /topic/i.test(k), depth + 1)
+      }
+    }
+  }
+  walk(body, false, 0)
+  return [...found].map(([label, values]) => values.size === 1 && !label.endsWith('s') ? `${label}=${[...values][0]}` : `${label}=[${[...values].join(',')}]`).join(' ')
 }
 
 type Summarizer = (body: never, names: TopicNames) => string
 
 const REQUESTS: Record<string, Summarizer> = {
+  ApiVersions: (b: { clientSoftwareName?: string, clientSoftwareVersion?: string }) =>
+    b.clientSoftwareName !== undefined && b.clientSoftwareName !== '' ? `software=${b.clientSoftwareName}/${b.clientSoftwareVersion ?? '?'}` : '',
   ShareGroupHeartbeat: (b: { memberId: string, memberEpoch: number, subscribedTopicNames: string[] | null }) =>
     `member=${b.memberId} epoch=${b.memberEpoch}${b.subscribedTopicNames !== null ? ` subscribe=[${b.subscribedTopicNames.join(',')}]` : ''}`,
   ShareFetch: (b: {
@@ -114,6 +165,8 @@ export function summarize (frame: DecodedFrame, names: TopicNames): string {
   if (frame.body === undefined) return 'raw (not decoded)'
   const summarizer = (frame.direction === 'request' ? REQUESTS : RESPONSES)[frame.apiName]
   if (summarizer !== undefined) return summarizer(frame.body as never, names)
+  const keys = keyFields(frame.body)
   const errors = errorsIn(frame.body)
-  return errors.length > 0 ? errors.join(' ') : (frame.direction === 'response' ? 'ok' : '')
+  const status = errors.length > 0 ? errors.join(' ') : (frame.direction === 'response' ? 'ok' : '')
+  return [status, keys].filter(s => s !== '').join(' ')
 }

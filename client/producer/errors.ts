@@ -10,6 +10,13 @@ export interface SendResult {
    * already written (DUPLICATE_SEQUENCE_NUMBER).
    */
   baseOffset: bigint
+  /**
+   * Offset of the send's last record in this partition (`-1n` when unknown, as `baseOffset`).
+   * Other sends' records may lie between `baseOffset` and it: sends are batched together.
+   */
+  lastOffset: bigint
+  /** Records of the send written to this partition. */
+  records: number
 }
 
 /** One partition whose batch could not be written. */

@@ -25,10 +25,13 @@ export class SendOperation {
   written (topic: string, partition: number, firstOffset: bigint, count: number): void {
     const key = `${partition}:${topic}`
     const prev = this.results.get(key)
+    const lastOffset = firstOffset < 0n ? -1n : firstOffset + BigInt(count - 1)
     if (prev === undefined) {
-      this.results.set(key, { topic, partition, baseOffset: firstOffset })
-    } else if (firstOffset >= 0n && (prev.baseOffset < 0n || firstOffset < prev.baseOffset)) {
-      prev.baseOffset = firstOffset
+      this.results.set(key, { topic, partition, baseOffset: firstOffset, lastOffset, records: count })
+    } else {
+      prev.records += count
+      if (firstOffset >= 0n && (prev.baseOffset < 0n || firstOffset < prev.baseOffset)) prev.baseOffset = firstOffset
+      if (lastOffset > prev.lastOffset) prev.lastOffset = lastOffset
     }
     this.countDown(count)
   }

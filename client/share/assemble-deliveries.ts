@@ -3,7 +3,7 @@ import type { ShareFetch } from '../../protocol/messages/share-fetch.js'
 import type { RecordBatchError } from '../../protocol/records/errors.js'
 import { assembleShareRecords, type OffsetRange } from '../../protocol/records/share-records.js'
 import type { TopicIdPartition } from './ack-outbox.js'
-import { GAP, REJECT, RELEASE } from './acknowledge-type.js'
+import { GAP, REJECT, RELEASE } from '../../protocol/acknowledge-type.js'
 import type { Delivery, ShareRecord } from './share-record.js'
 
 /** One partition of a ShareFetch response. */

@@ -1,5 +1,5 @@
 import type { AcknowledgementResult } from './ack-results.js'
-import { RENEW } from './acknowledge-type.js'
+import { RENEW } from '../../protocol/acknowledge-type.js'
 import { HeldRecords } from './held-records.js'
 import { InvalidAcknowledgementError, LockExpiredError } from './share-errors.js'
 import type { Delivery, RecordRef, ShareRecord } from './share-record.js'

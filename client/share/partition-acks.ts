@@ -1,4 +1,4 @@
-import { RENEW, isTerminal } from './acknowledge-type.js'
+import { RENEW, isTerminal } from '../../protocol/acknowledge-type.js'
 
 /** One acknowledgement batch as ShareFetch / ShareAcknowledge carry it: inclusive range, one type or one per offset. */
 export interface AcknowledgementBatch {

@@ -1,4 +1,4 @@
-import { FrameDecoder } from '../../client/frame-decoder.js'
+import { FrameDecoder } from '../../protocol/frame-decoder.js'
 import { decodeRequestHeader, MAX_FRAME_SIZE, peekCorrelationId } from '../../protocol/index.js'
 import type { TeeChunk, TeeConnection } from './tcp-tee.js'
 

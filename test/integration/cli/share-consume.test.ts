@@ -25,7 +25,7 @@ t.test('produce 5 → share-consume --ack release → again deliveryCount 2 → 
 
   const produced = await runCli(['produce', '--topic', topic, '--key-separator', ':', '--header', 'src=cli-test', ...B], { stdin: 'k1:one\nk2:two\nk3:three\nk4:four\nk5:five\n' })
   t.equal(produced.code, 0, produced.err)
-  t.match(produced.out, new RegExp(`^${topic}-0\\s+base offset 0\\n5 records, 29 bytes in [\\d.]+ s: \\d+ records/s, [\\d.]+ MB/s\\n$`))
+  t.match(produced.out, new RegExp(`^${topic}-0\\s+offsets 0\\.\\.4\\s+5 records\\n5 records, 29 bytes in [\\d.]+ s: \\d+ records/s, [\\d.]+ MB/s\\n$`))
 
   const first = await runCli(['share-consume', '--group', group, '--topic', topic, '--from', 'earliest', '--max', '5', '--ack', 'release', ...B])
   t.equal(first.code, 0, first.err)

@@ -15,8 +15,8 @@ t.test('--trace, --trace=full and --json --trace on a share-consume', async t =>
   const produced = await runCli(['produce', '--topic', topic, '--trace', ...B], { stdin: 'x\ny\nz\n' })
   t.equal(produced.code, 0, produced.err)
   t.match(produced.err, /^#\d+ connecting to bootstrap \S+ \(default\)$/m)
-  t.match(produced.err, /^\s+[\d.]+s #\d+ → Metadata v\d+ c=\d+/m)
-  t.match(produced.err, /^\s+[\d.]+s #\d+ ← Produce v\d+ c=\d+ [\d.]+ms ok$/m, 'the Produce response with its latency')
+  t.match(produced.err, /^\d\d:\d\d:\d\d\.\d{3} #\d+ → Metadata v\d+ c=\d+/m)
+  t.match(produced.err, /^\d\d:\d\d:\d\d\.\d{3} #\d+ ← Produce v\d+ c=\d+ [\d.]+ms ok$/m, 'the Produce response with its latency')
   t.match(produced.out, /^3 records/m, 'stdout has only the result')
 
   const summary = await runCli(['share-consume', '--group', uniqueName('cli-trace-g'), '--topic', topic, '--from', 'earliest', '--max', '3', '--trace', ...B])

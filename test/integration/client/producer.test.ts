@@ -192,11 +192,11 @@ t.test('a lost Produce response is retried: no duplicate with idempotence, a dup
   await admin.createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }])
   const idem = await produceThroughLostResponse(topic, true)
   t.equal(idem.lostOffset, 0n, 'a Produce response was dropped after the broker wrote the batch')
-  t.same(idem.result, [{ topic, partition: 0, baseOffset: idem.lostOffset }], 'the retry is answered with the offset of the first write')
+  t.same(idem.result, [{ topic, partition: 0, baseOffset: idem.lostOffset, lastOffset: idem.lostOffset + 9n, records: 10 }], 'the retry is answered with the offset of the first write')
   t.same(await endOffsets(bootstrap, topic, 1), [10n], 'idempotent: the batch is in the log once')
   const plain = await produceThroughLostResponse(topic, false)
   t.equal(plain.lostOffset, 10n, 'again a response was dropped after the write')
-  t.same(plain.result, [{ topic, partition: 0, baseOffset: 20n }], 'without idempotence the retry is written again')
+  t.same(plain.result, [{ topic, partition: 0, baseOffset: 20n, lastOffset: 29n, records: 10 }], 'without idempotence the retry is written again')
   t.same(await endOffsets(bootstrap, topic, 1), [30n], 'without idempotence: a duplicate (this is what idempotence prevents)')
 })
 
@@ -217,7 +217,7 @@ t.test('broker errors reach send() typed per partition; too-large batches are sp
   t.same(e.written.map(w => w.partition), [1], 'partition 1 was written')
   // 20 records of ~300 bytes make one ~6 KB batch: refused, split until the halves fit.
   const ok = await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ value: `${i}`.padEnd(300, '.'), partition: 0 })) })
-  t.same(ok, [{ topic, partition: 0, baseOffset: 0n }])
+  t.same(ok, [{ topic, partition: 0, baseOffset: 0n, lastOffset: 19n, records: 20 }], 'one result for the split batches')
   t.same(await endOffsets(bootstrap, topic, 2), [20n, 1n], 'all 20 split records written once')
 })
 
@@ -255,5 +255,5 @@ t.test('bounded buffer: send() waits, then rejects with BufferFullError; stuck b
   t.ok(cut >= 2, `the batch was retried (${cut} attempts cut)`)
   blackhole = false
   const ok = await producer.send({ topic, messages: [{ value: 'z'.repeat(3000) }] })
-  t.same(ok, [{ topic, partition: 0, baseOffset: 0n }], 'the freed buffer takes new records, written once the path works')
+  t.same(ok, [{ topic, partition: 0, baseOffset: 0n, lastOffset: 0n, records: 1 }], 'the freed buffer takes new records, written once the path works')
 })

@@ -86,7 +86,7 @@ t.test('a send settles per partition with the lowest offset, or with a SendError
   acc.append('t', 0, rec(1), op, 0)
   acc.take(acc.queue('t', 1)).complete(7n)
   acc.take(acc.queue('t', 0)).complete(40n)
-  t.same(await op.done, [{ topic: 't', partition: 1, baseOffset: 7n }, { topic: 't', partition: 0, baseOffset: 40n }])
+  t.same(await op.done, [{ topic: 't', partition: 1, baseOffset: 7n, lastOffset: 7n, records: 1 }, { topic: 't', partition: 0, baseOffset: 40n, lastOffset: 41n, records: 2 }])
 
   const op2 = new SendOperation(2)
   acc.append('t', 0, rec(1), op2, 0)
@@ -97,7 +97,7 @@ t.test('a send settles per partition with the lowest offset, or with a SendError
   const e = await op2.done.then(() => null, (x: unknown) => x)
   t.ok(e instanceof SendError)
   t.same((e as SendError).failures, [{ topic: 't', partition: 0, error: err }])
-  t.same((e as SendError).written, [{ topic: 't', partition: 1, baseOffset: 3n }])
+  t.same((e as SendError).written, [{ topic: 't', partition: 1, baseOffset: 3n, lastOffset: 3n, records: 1 }])
   t.equal((e as SendError).retriable, false)
 })
 
@@ -151,6 +151,6 @@ t.test('a batch refused as too large splits into halves that keep their sends', 
   t.same([x.records.length, y.records.length, x.baseSequence, y.baseSequence], [3, 2, -1, -1])
   x.complete(10n)
   y.complete(20n)
-  t.same(await a.done, [{ topic: 't', partition: 0, baseOffset: 10n }])
-  t.same(await b.done, [{ topic: 't', partition: 0, baseOffset: 20n }])
+  t.same(await a.done, [{ topic: 't', partition: 0, baseOffset: 10n, lastOffset: 12n, records: 3 }])
+  t.same(await b.done, [{ topic: 't', partition: 0, baseOffset: 20n, lastOffset: 21n, records: 2 }])
 })

@@ -3,7 +3,7 @@ import { FetchBuffer } from '../../../../client/share/fetch-buffer.js'
 import { HeldRecords } from '../../../../client/share/held-records.js'
 import { mergeResults, resultsFor } from '../../../../client/share/ack-results.js'
 import { AckOutbox } from '../../../../client/share/ack-outbox.js'
-import { ACCEPT, RENEW, acknowledgeTypeId, isTerminal } from '../../../../client/share/acknowledge-type.js'
+import { ACCEPT, RENEW, acknowledgeTypeId, isTerminal } from '../../../../protocol/acknowledge-type.js'
 import type { Delivery } from '../../../../client/share/share-record.js'
 import { BrokerResponseError } from '../../../../client/errors.js'
 

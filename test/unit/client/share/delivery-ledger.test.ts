@@ -1,6 +1,6 @@
 import t from 'tap'
 import { DeliveryLedger } from '../../../../client/share/delivery-ledger.js'
-import { ACCEPT, RENEW } from '../../../../client/share/acknowledge-type.js'
+import { ACCEPT, RENEW } from '../../../../protocol/acknowledge-type.js'
 import { InvalidAcknowledgementError, LockExpiredError } from '../../../../client/share/share-errors.js'
 import type { Delivery } from '../../../../client/share/share-record.js'
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { PartitionAcks } from '../../../../client/share/partition-acks.js'
-import { ACCEPT, GAP, REJECT, RELEASE, RENEW } from '../../../../client/share/acknowledge-type.js'
+import { ACCEPT, GAP, REJECT, RELEASE, RENEW } from '../../../../protocol/acknowledge-type.js'
 
 function acksOf (entries: Array<[number, number]>): PartitionAcks {
   const acks = new PartitionAcks()

@@ -5,7 +5,7 @@ import type { ShareAcknowledge } from '../../../../protocol/messages/share-ackno
 import type { ShareFetch } from '../../../../protocol/messages/share-fetch.js'
 import type { LeaderHintResponse } from '../../../../client/cluster.js'
 import { ConnectionError, RequestTimeoutError, type KafkaError } from '../../../../client/errors.js'
-import { ACCEPT, GAP, RELEASE, RENEW } from '../../../../client/share/acknowledge-type.js'
+import { ACCEPT, GAP, RELEASE, RENEW } from '../../../../protocol/acknowledge-type.js'
 import type { AcknowledgementResult } from '../../../../client/share/ack-results.js'
 import type { PartitionAssembler } from '../../../../client/share/assemble-deliveries.js'
 import { LeaderMovedError, LockExpiredError, ShareSessionLostError } from '../../../../client/share/share-errors.js'

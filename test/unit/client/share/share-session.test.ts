@@ -1,7 +1,7 @@
 import t from 'tap'
 import { ErrorCode } from '../../../../protocol/error-codes.js'
 import { AckOutbox, type TopicIdPartition } from '../../../../client/share/ack-outbox.js'
-import { ACCEPT, RENEW } from '../../../../client/share/acknowledge-type.js'
+import { ACCEPT, RENEW } from '../../../../protocol/acknowledge-type.js'
 import { nextEpoch, ShareSession, type FetchRequestContext } from '../../../../client/share/share-session.js'
 
 const T1 = 'AAAAAAAAAAAAAAAAAAAAAg'

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { KafkaProtocolError } from '../../../protocol/index.js'
-import { FrameDecoder } from '../../../client/frame-decoder.js'
+import { FrameDecoder } from '../../../protocol/frame-decoder.js'
 
 function frame (payload: Buffer): Buffer {
   const size = Buffer.alloc(4)

@@ -1,4 +1,4 @@
-import { KafkaProtocolError } from '../protocol/index.js'
+import { KafkaProtocolError } from './protocol-error.js'
 
 /**
  * Splits a byte stream into size-prefixed Kafka frames. A frame is handed out as soon as its
