@@ -40,6 +40,11 @@ export interface ReadLimits {
 const LATEST = -1n
 const EARLIEST = -2n
 const ATTEMPTS = 3
+/**
+ * Fetch v12: the last version that names topics (v13+ send topic ids), served by every Kafka 4
+ * broker (v4–v18); no fetch sessions (a full fetch each time), as a reader of a page needs none.
+ */
+const FETCH_VERSION = 12
 
 /**
  * Reads any partition from an offset or a timestamp, without a group: Fetch and ListOffsets
@@ -89,7 +94,7 @@ export class PartitionReader {
       maxBytes,
       topics: [{ topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: maxBytes }] }],
       forgottenTopicsData: []
-    }, (r) => r.responses.find((t) => t.topic === topic)?.partitions.find((p) => p.partitionIndex === partition)?.errorCode ?? ErrorCode.NONE)
+    }, FETCH_VERSION, (r) => r.responses.find((t) => t.topic === topic)?.partitions.find((p) => p.partitionIndex === partition)?.errorCode ?? ErrorCode.NONE)
     const p = res.responses.find((t) => t.topic === topic)?.partitions.find((x) => x.partitionIndex === partition)
     if (p === undefined) throw responseError(ErrorCode.UNKNOWN_SERVER_ERROR, { api: 'Fetch', what: `partition ${topic}-${partition} missing from the response` })!
     if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
@@ -129,19 +134,19 @@ export class PartitionReader {
       isolationLevel: 0,
       topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp }] }],
       timeoutMs: this.readTimeoutMs
-    }, (r) => r.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.NONE)
+    }, undefined, (r) => r.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.NONE)
     const offset = res.topics[0]?.partitions[0]?.offset ?? -1n
     return offset < 0n ? null : offset
   }
 
   // Sends to the partition's leader; a moved leader (or a lost connection) is looked up again, a few times.
   private async atLeader<A extends ApiDefinition> (topic: string, partition: number, api: A, body: RequestInput<A>,
-    errorCode: (res: ResponseOf<A>) => number): Promise<ResponseOf<A>> {
+    version: number | undefined, errorCode: (res: ResponseOf<A>) => number): Promise<ResponseOf<A>> {
     const deadline = Date.now() + this.readTimeoutMs
     for (let attempt = 1; ; attempt++) {
       try {
         const conn = await this.cluster.leaderConnection({ topic }, partition)
-        const res = await conn.send(api, body, { timeoutMs: Math.max(1, deadline - Date.now()) })
+        const res = await conn.send(api, body, { timeoutMs: Math.max(1, deadline - Date.now()), ...(version === undefined ? {} : { version }) })
         const code = errorCode(res)
         if (code === ErrorCode.NONE || code === ErrorCode.OFFSET_OUT_OF_RANGE) return res
         const error = responseError(code, { api: api.name, brokerId: conn.nodeId, what: `partition ${topic}-${partition}` })!
