@@ -62,6 +62,8 @@ export class ShareMembership {
   state: MembershipState = 'unsubscribed'
   /** Interval the broker asks for between heartbeats (until it says, Kafka's default). */
   heartbeatIntervalMs = 5000
+  /** True once the coordinator assigned this member any partition. */
+  assignedOnce = false
   /** The error that made the member fail. */
   fatalError: KafkaError | undefined
   private subscribed: string[] = []
@@ -195,6 +197,7 @@ export class ShareMembership {
     const same = next.size === this.current.size &&
       [...next].every(([id, parts]) => this.current.get(id)?.join(',') === parts.join(','))
     this.current = next
+    if (next.size > 0) this.assignedOnce = true
     return !same
   }
 }

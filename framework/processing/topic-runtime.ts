@@ -1,6 +1,7 @@
 import type { ProducerPort, ShareConsumerPort } from '../client-ports.js'
 import type { Logger } from '../logger.js'
 import type { Monitor } from '../monitor.js'
+import type { JobTracer } from '../ops/tracing.js'
 import type { ShareTopic } from '../routing/share-topic.js'
 
 /** Time and timers, injectable so the lock and backoff logic can be tested without waiting. */
@@ -51,4 +52,6 @@ export interface TopicRuntime {
   deadLetter: DeadLetterMode
   /** The producer for the DLQ (created on first use). */
   producer (): ProducerPort
+  /** Spans per job, when OpenTelemetry tracing is on. */
+  tracer?: JobTracer
 }
