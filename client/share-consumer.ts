@@ -159,12 +159,14 @@ export class ShareConsumer {
 
   /**
    * Where this member stands in its group: `joined` once the coordinator accepted it (until it
-   * leaves or is fenced), `partitions` assigned now, `assignedOnce` once any were.
+   * leaves or is fenced) and since when (`joinedAt`, epoch ms), `partitions` assigned now,
+   * `assignedOnce` once any were.
    */
-  get membershipStatus (): { joined: boolean, partitions: number, assignedOnce: boolean } {
+  get membershipStatus (): { joined: boolean, joinedAt: number, partitions: number, assignedOnce: boolean } {
     let partitions = 0
     for (const list of this.membership.assignment.values()) partitions += list.length
-    return { joined: this.membership.state === 'stable', partitions, assignedOnce: this.membership.assignedOnce }
+    const joined = this.membership.state === 'stable'
+    return { joined, joinedAt: joined ? this.membership.joinedAt : 0, partitions, assignedOnce: this.membership.assignedOnce }
   }
 
   /** The group's acquisition lock duration from the last ShareFetch/ShareAcknowledge response, ms; undefined before the first fetch. */

@@ -95,6 +95,8 @@ export interface ShareConsumerPort {
 export interface MembershipStatus {
   /** The coordinator accepted the member (and it has not left or been fenced since). */
   joined: boolean
+  /** Since when, epoch ms (0 when not joined). */
+  joinedAt: number
   /** Partitions assigned now. */
   partitions: number
   /** Any partition was ever assigned. */

@@ -59,10 +59,10 @@ export function liveness (now: number, stall: LoopStall | undefined, listeners: 
 
 /**
  * Readiness: started, and every listener's share consumer has joined its group and been
- * assigned partitions at least once — or has joined and the broker assigned it none (idle:
- * ready, nothing to do).
+ * assigned partitions at least once — or has been a member for `idleAfterMs` without the
+ * coordinator assigning it any (idle: ready, with nothing to do; listed in `idle`).
  */
-export function readiness (started: boolean, stopping: boolean, listeners: readonly ListenerProbe[]): HealthReport & { idle: string[] } {
+export function readiness (now: number, started: boolean, stopping: boolean, listeners: readonly ListenerProbe[], idleAfterMs: number): HealthReport & { idle: string[] } {
   if (stopping) return { ok: false, problems: ['stopping'], idle: [] }
   if (!started) return { ok: false, problems: ['starting'], idle: [] }
   const problems: string[] = []
@@ -71,7 +71,8 @@ export function readiness (started: boolean, stopping: boolean, listeners: reado
     const m = l.membership
     if (m === undefined || m.assignedOnce) continue
     if (!m.joined) problems.push(`listener ${l.groupId}/${l.topic}: not joined to its share group yet`)
-    else idle.push(`${l.groupId}/${l.topic}`)
+    else if (now - m.joinedAt >= idleAfterMs) idle.push(`${l.groupId}/${l.topic}`)
+    else problems.push(`listener ${l.groupId}/${l.topic}: joined, no partitions assigned yet`)
   }
   return { ok: problems.length === 0, problems, idle }
 }

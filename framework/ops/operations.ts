@@ -28,6 +28,8 @@ export interface HttpEndpointOptions {
   eventLoopRecentMs?: number
   /** `/healthz` fails when a listener's poll has not returned for this long, ms. Default `pollTimeoutMs` + 30 000. */
   pollStuckMs?: number
+  /** `/readyz` counts a member that has had no partition for this long after joining as idle (ready), ms. Default 30 000. */
+  idleAfterMs?: number
   /** Swarm primary: how long a worker gets to answer a status request, ms. Default 800 (a probe's default timeout is 1 s). */
   workerTimeoutMs?: number
 }
@@ -153,7 +155,7 @@ export class Operations {
       // eslint-disable-next-line no-new
       new this.#prom.Gauge({ name: 'kshare_swarm_workers', help: 'Swarm worker processes alive', registers, collect () { this.set(swarm.alive) } })
       const restarts = new this.#prom.Counter({ name: 'kshare_swarm_restarts_total', help: 'Swarm workers restarted after they died', registers })
-      this.monitor.on('swarm.worker_started', () => { if (swarm.restarts > 0) restarts.inc() })
+      this.monitor.on('swarm.worker_exited', (e) => { if (e.restartInMs !== undefined) restarts.inc() })
     }
     swarm.start()
     const http = this.http
@@ -206,7 +208,7 @@ export class Operations {
   async #status (app: AppProbe, metrics: boolean): Promise<WorkerStatus> {
     const listeners = app.listeners()
     const health: HealthReport = liveness(Date.now(), this.#watch?.stall, listeners, this.#limits, app.stopping())
-    const status: WorkerStatus = { health, ready: readiness(app.started(), app.stopping(), listeners) }
+    const status: WorkerStatus = { health, ready: readiness(Date.now(), app.started(), app.stopping(), listeners, this.options.http?.idleAfterMs ?? 30_000) }
     if (metrics && this.#registry !== undefined) status.metrics = await this.#registry.getMetricsAsJSON()
     return status
   }

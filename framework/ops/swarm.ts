@@ -63,7 +63,6 @@ export class Swarm {
   readonly #slots = new Map<number, Slot>()
   #stopping = false
   #requests = 0
-  #restarts = 0
 
   /**
    * @param options see {@link SwarmOptions}
@@ -71,11 +70,6 @@ export class Swarm {
    * @param logger where restarts and crash loops are logged
    */
   constructor (private readonly options: SwarmOptions, private readonly monitor: Monitor, private readonly logger: Logger) {}
-
-  /** Workers restarted since start. */
-  get restarts (): number {
-    return this.#restarts
-  }
 
   /** Workers alive now. */
   get alive (): number {
@@ -182,7 +176,6 @@ export class Swarm {
     }
     s.restart = setTimeout(() => {
       if (this.#stopping) return
-      this.#restarts++
       this.#fork(slot)
     }, restartInMs)
   }
