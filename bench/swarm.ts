@@ -5,7 +5,12 @@
  * count in which one worker gets SIGKILL a third of the way through. Every run ends by
  * draining the group and checking lag 0, and counts every record: lost must be 0.
  *
- *   npm run bench:swarm -- [--records 100000] [--processes 1,2,4] [--kill] [--hash-ms 2]
+ *   npm run bench:swarm -- [--records 100000] [--processes 1,2,4] [--kill] [--hash-ms 2] [--rounds N]
+ *
+ * The job's sha256 rounds are calibrated to `--hash-ms` at start (or fixed with `--rounds`).
+ * Each run also reports the CPU time the swarm (primary and workers) used, from this
+ * process's reaped-children times in /proc/self/stat: on a machine shared with other work,
+ * `cores used` shows how much CPU the workers actually got.
  */
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -26,6 +31,7 @@ const { values } = parseArgs({
     processes: { type: 'string', default: '1,2,4' },
     kill: { type: 'boolean', default: false },
     'hash-ms': { type: 'string', default: '2' },
+    rounds: { type: 'string' },
     partitions: { type: 'string', default: '6' }
   }
 })
@@ -61,7 +67,15 @@ async function produce (bootstrap: string, topic: string): Promise<void> {
   }
 }
 
-interface Run { processes: number, kill: boolean, recordsPerSec: number, seconds: number, handedOut: number, duplicates: number, drained: number, lost: number, neverConsumed: number, lag: string, restarts: number, killed?: number }
+// CPU seconds (user + system) of this process's children that have been waited for (Linux).
+function childrenCpuSeconds (): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // After the command: state is field 3; cutime and cstime are fields 16 and 17, in clock ticks (100/s).
+  return (Number(fields[13]) + Number(fields[14])) / 100
+}
+
+interface Run { cpuSeconds: number, coresUsed: number, cpuMsPerRecord: number, processes: number, kill: boolean, recordsPerSec: number, seconds: number, handedOut: number, duplicates: number, drained: number, lost: number, neverConsumed: number, lag: string, restarts: number, killed?: number }
 
 /** Reads the workers' logs: every consumed seq (with repeats) and the first/last job time. */
 function readLogs (dir: string): { seqs: number[], first: number, last: number } {
@@ -112,6 +126,8 @@ async function run (bootstrap: string, processes: number, kill: boolean, iterati
   await setGroupConfigs(bootstrap, groupId, { 'share.auto.offset.reset': 'earliest', 'share.record.lock.duration.ms': '15000' })
   await produce(bootstrap, topic)
   const dir = mkdtempSync(join(tmpdir(), 'kshare-swarm-'))
+  const cpuBefore = childrenCpuSeconds()
+  const wallStart = Date.now()
   const child = spawn(process.execPath, [APP, '--processes', String(processes)], {
     env: { ...process.env, BENCH_BOOTSTRAP: bootstrap, BENCH_TOPIC: topic, BENCH_GROUP: groupId, BENCH_LOG_DIR: dir, BENCH_HASH_ITERATIONS: String(iterations) },
     stdio: ['ignore', 'pipe', 'inherit']
@@ -141,6 +157,8 @@ async function run (bootstrap: string, processes: number, kill: boolean, iterati
   }
   child.kill('SIGTERM')
   const code = await exited
+  const cpuSeconds = childrenCpuSeconds() - cpuBefore
+  const wallSeconds = (Date.now() - wallStart) / 1000
   if (code !== 0) console.log(`  the swarm primary exited with code ${code}`)
   const { seqs, first, last } = readLogs(dir)
   rmSync(dir, { recursive: true, force: true })
@@ -156,6 +174,7 @@ async function run (bootstrap: string, processes: number, kill: boolean, iterati
   }
   const seconds = (last - first) / 1000
   return {
+    cpuSeconds: Math.round(cpuSeconds), coresUsed: Math.round(cpuSeconds / wallSeconds * 100) / 100, cpuMsPerRecord: Math.round(cpuSeconds * 1000 / RECORDS * 100) / 100,
     processes, kill, recordsPerSec: Math.round(RECORDS / seconds), seconds: Math.round(seconds * 10) / 10, handedOut: seqs.length,
     duplicates: seqs.length + drained.length - all.size, drained: drained.length, lost, neverConsumed,
     lag: lag.map((p) => String(p.lag)).join(','), restarts, killed
@@ -165,7 +184,7 @@ async function run (bootstrap: string, processes: number, kill: boolean, iterati
 async function main (): Promise<void> {
   const { handle } = await ensureSharedBroker({ who: 'demo', userPid: process.pid, userLabel: 'bench:swarm' })
   try {
-    const iterations = calibrate(Number(values['hash-ms']))
+    const iterations = values.rounds !== undefined ? Number(values.rounds) : calibrate(Number(values['hash-ms']))
     console.log(`cluster ${handle.bootstrap} (${handle.nodes.length} node(s)); ${RECORDS} records on ${PARTITIONS} partitions; job: ${iterations} sha256 rounds (~${values['hash-ms']} ms) per record`)
     const runs: Run[] = []
     const counts = values.processes.split(',').map(Number)
@@ -177,9 +196,11 @@ async function main (): Promise<void> {
       console.log(`  ${JSON.stringify(r)}`)
       runs.push(r)
     }
-    console.log('\n| processes | kill -9 | records/s | s | handed out | duplicates | drained | lost | never consumed by workers | lag after | restarts |')
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|')
-    for (const r of runs) console.log(`| ${r.processes} | ${r.kill ? 'yes' : 'no'} | ${r.recordsPerSec} | ${r.seconds} | ${r.handedOut} | ${r.duplicates} | ${r.drained} | ${r.lost} | ${r.neverConsumed} | ${r.lag} | ${r.restarts} |`)
+    console.log('\n| processes | kill -9 | records/s | s | CPU s | cores used | CPU ms/record | handed out | duplicates | drained | lost | never consumed by workers | lag after | restarts |')
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+    for (const r of runs) {
+      console.log(`| ${r.processes} | ${r.kill ? 'yes' : 'no'} | ${r.recordsPerSec} | ${r.seconds} | ${r.cpuSeconds} | ${r.coresUsed} | ${r.cpuMsPerRecord} | ${r.handedOut} | ${r.duplicates} | ${r.drained} | ${r.lost} | ${r.neverConsumed} | ${r.lag} | ${r.restarts} |`)
+    }
     if (runs.some((r) => r.lost > 0 || r.lag.split(',').some((l) => l !== '0'))) process.exitCode = 1
   } finally {
     if (handle.mode !== 'external') await releaseSharedBroker(process.pid, () => {})
