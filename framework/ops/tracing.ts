@@ -6,11 +6,9 @@
  * reject and a `dlq <topic>` span per dead letter written, inside it.
  */
 import type { Context, Link, Span, SpanContext, Tracer } from '@opentelemetry/api'
-import type { RecordHeader } from '../client-ports.js'
+import type { RecordHeader, ShareRecordLike } from '../client-ports.js'
 import type { Monitor, RecordEvent } from '../monitor.js'
-import type { Tracked } from '../processing/in-flight.js'
-import type { JobOutcome } from '../processing/job-runner.js'
-import type { TopicRuntime } from '../processing/topic-runtime.js'
+import type { JobOutcome, JobSpans, TopicRuntime } from '../processing/topic-runtime.js'
 import type { OtelApiModule } from './optional.js'
 
 /** The attribute names used (semantic conventions 1.45, plus `kshare.delivery_count`: no standard one exists). */
@@ -40,7 +38,7 @@ export function spanContextOf (api: OtelApiModule, headers: readonly RecordHeade
 }
 
 /** Starts the job and settle spans (framework-internal; the App creates one when tracing is on). */
-export class JobTracer {
+export class JobTracer implements JobSpans {
   readonly #tracer: Tracer
   readonly #unsubscribe: Array<() => void> = []
 
@@ -68,7 +66,7 @@ export class JobTracer {
   }
 
   /** Runs `run` (the job) inside its `process` span. */
-  async job (rt: TopicRuntime, entries: readonly Tracked[], run: () => Promise<JobOutcome>): Promise<JobOutcome> {
+  async job (rt: TopicRuntime, records: readonly ShareRecordLike[], run: () => Promise<JobOutcome>): Promise<JobOutcome> {
     const { api } = this
     const topic = rt.topic.name
     const attributes: Record<string, string | number> = {
@@ -80,17 +78,17 @@ export class JobTracer {
     }
     let parent: Context = api.ROOT_CONTEXT
     let links: Link[] | undefined
-    const only = entries.length === 1 ? entries[0] : undefined
+    const only = records.length === 1 ? records[0] : undefined
     if (only !== undefined) {
-      Object.assign(attributes, this.#recordAttributes({ groupId: rt.topic.group.id, topic, partition: only.record.partition, offset: only.record.offset, deliveryAttempt: only.record.deliveryCount }))
-      const remote = spanContextOf(api, only.record.headers)
+      Object.assign(attributes, this.#recordAttributes({ groupId: rt.topic.group.id, topic, partition: only.partition, offset: only.offset, deliveryAttempt: only.deliveryCount }))
+      const remote = spanContextOf(api, only.headers)
       if (remote !== undefined) parent = api.trace.setSpanContext(api.ROOT_CONTEXT, remote)
     } else {
-      attributes[SPAN_ATTRIBUTES.batchCount] = entries.length
+      attributes[SPAN_ATTRIBUTES.batchCount] = records.length
       links = []
-      for (const t of entries) {
-        const remote = spanContextOf(api, t.record.headers)
-        if (remote !== undefined) links.push({ context: remote, attributes: { [SPAN_ATTRIBUTES.partition]: String(t.record.partition), [SPAN_ATTRIBUTES.offset]: Number(t.record.offset) } })
+      for (const r of records) {
+        const remote = spanContextOf(api, r.headers)
+        if (remote !== undefined) links.push({ context: remote, attributes: { [SPAN_ATTRIBUTES.partition]: String(r.partition), [SPAN_ATTRIBUTES.offset]: Number(r.offset) } })
       }
     }
     const span = this.#tracer.startSpan(`process ${topic}`, { kind: api.SpanKind.CONSUMER, attributes, links }, parent)

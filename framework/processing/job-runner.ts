@@ -3,7 +3,7 @@ import type { Message } from '../consumer/message.js'
 import type { ConsumerInstances } from './consumer-instances.js'
 import type { InFlight, Tracked } from './in-flight.js'
 import { JobContext } from './job-context.js'
-import type { TopicRuntime } from './topic-runtime.js'
+import type { JobOutcome, TopicRuntime } from './topic-runtime.js'
 
 /**
  * Runs one job: takes a consumer instance, calls `consume` with the job's messages, reports a
@@ -24,16 +24,8 @@ export async function runJob (rt: TopicRuntime, inFlight: InFlight, instances: C
   attachSink(consumer, context, messages)
   // With tracing, the job's span is active through consume and the settling after it.
   const run = async (): Promise<JobOutcome> => await execute(rt, context, consumer, messages)
-  await (rt.tracer === undefined ? run() : rt.tracer.job(rt, entries, run))
+  await (rt.tracer === undefined ? run() : rt.tracer.job(rt, entries.map((t) => t.record), run))
   instances.release(consumer)
-}
-
-/** What became of a job's `consume`. */
-export interface JobOutcome {
-  /** `consume` threw. */
-  failed: boolean
-  /** What it threw. */
-  error: unknown
 }
 
 async function execute (rt: TopicRuntime, context: JobContext, consumer: BaseConsumer, messages: readonly Message[]): Promise<JobOutcome> {

@@ -1,7 +1,6 @@
-import type { ProducerPort, ShareConsumerPort } from '../client-ports.js'
+import type { ProducerPort, ShareConsumerPort, ShareRecordLike } from '../client-ports.js'
 import type { Logger } from '../logger.js'
 import type { Monitor } from '../monitor.js'
-import type { JobTracer } from '../ops/tracing.js'
 import type { ShareTopic } from '../routing/share-topic.js'
 
 /** Time and timers, injectable so the lock and backoff logic can be tested without waiting. */
@@ -53,5 +52,19 @@ export interface TopicRuntime {
   /** The producer for the DLQ (created on first use). */
   producer (): ProducerPort
   /** Spans per job, when OpenTelemetry tracing is on. */
-  tracer?: JobTracer
+  tracer?: JobSpans
+}
+
+/** What became of a job's `consume`. */
+export interface JobOutcome {
+  /** `consume` threw. */
+  failed: boolean
+  /** What it threw. */
+  error: unknown
+}
+
+/** Runs jobs inside spans (`ops/tracing.ts`). */
+export interface JobSpans {
+  /** Runs `run` (the job of `records`) inside its span. */
+  job (rt: TopicRuntime, records: readonly ShareRecordLike[], run: () => Promise<JobOutcome>): Promise<JobOutcome>
 }
