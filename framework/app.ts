@@ -6,7 +6,7 @@ import { Listener } from './listener.js'
 import { jobsPlanFor } from './processing/jobs-builders.js'
 import { consoleLogger, type Logger } from './logger.js'
 import { Monitor } from './monitor.js'
-import type { HttpHandler } from './ops/http-server.js'
+import type { HttpRoutes } from './ops/http-server.js'
 import { Operations, type HttpEndpointOptions, type RunOptions } from './ops/operations.js'
 import { isSwarmWorker } from './ops/swarm.js'
 import { systemClock, type Clock, type DeadLetterMode, type TopicRuntime } from './processing/topic-runtime.js'
@@ -156,7 +156,7 @@ export class App {
   }
 
   /** The HTTP endpoint (with the `http` option): add routes with `app.http.route(path, handler)`. */
-  get http (): { route (path: string, handler: HttpHandler): unknown } | undefined {
+  get http (): HttpRoutes | undefined {
     return this.#ops.http
   }
 

@@ -4,7 +4,7 @@
  */
 export { App, type AppOptions, type ShareGroupsOptions, type StopOptions } from './app.js'
 export type { HttpEndpointOptions, RunOptions } from './ops/operations.js'
-export type { HttpHandler } from './ops/http-server.js'
+export type { HttpHandler, HttpRoutes } from './ops/http-server.js'
 export { SPAN_ATTRIBUTES } from './ops/tracing.js'
 export { BaseConsumer } from './consumer/base-consumer.js'
 export { Message } from './consumer/message.js'

@@ -14,16 +14,22 @@ export function sendJson (res: ServerResponse, status: number, body: unknown): v
   res.end(JSON.stringify(body, null, 2) + '\n')
 }
 
-/** A `node:http` server dispatching on the request path (exact match, or a prefix route `'/x/*'`). */
-export class OpsHttpServer {
-  readonly #routes = new Map<string, HttpHandler>()
-  readonly #prefixes: Array<[string, HttpHandler]> = []
-  #server: Server | undefined
-
+/** Where routes are added: `app.http`. */
+export interface HttpRoutes {
   /**
    * Serves `path` with `handler`: an exact path (`/healthz`), or a prefix ending in `/*`
    * (`/dashboard/*` serves `/dashboard` and everything under it). Routes may be added any time.
    */
+  route (path: string, handler: HttpHandler): HttpRoutes
+}
+
+/** A `node:http` server dispatching on the request path (exact match, or a prefix route `'/x/*'`). */
+export class OpsHttpServer implements HttpRoutes {
+  readonly #routes = new Map<string, HttpHandler>()
+  readonly #prefixes: Array<[string, HttpHandler]> = []
+  #server: Server | undefined
+
+  /** See {@link HttpRoutes.route}. */
   route (path: string, handler: HttpHandler): this {
     if (path.endsWith('/*')) this.#prefixes.push([path.slice(0, -2), handler])
     else this.#routes.set(path, handler)

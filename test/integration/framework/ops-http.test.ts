@@ -71,11 +71,9 @@ t.test('/readyz before and after the join, /healthz while a job blocks the event
   t.equal((await get(port, '/healthz')).status, 200, '/healthz: alive while starting')
 
   gated.open()
-  const statuses: number[] = []
   let ready = before
   for (let i = 0; i < 300 && ready.status !== 200; i++) {
     ready = await get(port, '/readyz')
-    statuses.push(ready.status)
     if (ready.status !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
   }
   t.equal(ready.status, 200, `/readyz after the join: ${ready.body.replace(/\s+/g, ' ')}`)
@@ -113,7 +111,7 @@ t.test('/readyz before and after the join, /healthz while a job blocks the event
   ]) t.ok(metrics.body.includes(line + '\n'), line)
   t.match(metrics.body, new RegExp(`kshare_job_duration_seconds_count\\{${gt},outcome="ok"\\} [1-9]`), 'job durations')
   t.match(metrics.body, /kshare_client_requests_total\{api="ShareFetch"\} \d+/, 'client requests by API')
-  t.match(metrics.body, /kshare_client_request_duration_seconds_bucket\{le="0\.1",api="ShareAcknowledge|ShareFetch"\}/, 'request latency histogram')
+  t.match(metrics.body, /kshare_client_request_duration_seconds_bucket\{le="0\.1",api="(ShareAcknowledge|ShareFetch)"\}/, 'request latency histogram')
   t.match(metrics.body, /kshare_client_connections_open [1-9]/, 'open connections')
   t.match(metrics.body, /kshare_client_received_bytes_total [1-9]\d*/, 'bytes in')
   const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics.body, encoding: 'utf8' })
