@@ -74,8 +74,8 @@ export class AppMetrics {
     on('error.occurred', (e) => errors.inc({ source: e.source, error: errorLabel(e.error) }))
     const counters = monitor.counters
     const gauge = (name: string, help: string, read: () => number): void => {
-      // Summed over the workers of a swarm (prom-client's default aggregator).
-      new prom.Gauge({ name, help, registers, collect () { this.set(read()) } }) // eslint-disable-line no-new
+      // Registered by its constructor; read at each scrape. Summed over the workers of a swarm (prom-client's default aggregator).
+      new prom.Gauge({ name, help, registers, collect () { this.set(read()) } })
     }
     gauge('kshare_jobs_running', 'Jobs in consume() now', () => counters.jobsRunning)
     gauge('kshare_records_in_flight', 'Records handed out and not yet decided', () => counters.recordsInFlight)

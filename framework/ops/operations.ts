@@ -152,7 +152,7 @@ export class Operations {
     const swarm = this.#swarm = new Swarm(options, this.monitor, this.logger)
     if (this.#prom !== undefined && this.#registry !== undefined) {
       const registers = [this.#registry]
-      // eslint-disable-next-line no-new
+      // Registered by its constructor; read at each scrape.
       new this.#prom.Gauge({ name: 'kshare_swarm_workers', help: 'Swarm worker processes alive', registers, collect () { this.set(swarm.alive) } })
       const restarts = new this.#prom.Counter({ name: 'kshare_swarm_restarts_total', help: 'Swarm workers restarted after they died', registers })
       this.monitor.on('swarm.worker_exited', (e) => { if (e.restartInMs !== undefined) restarts.inc() })
