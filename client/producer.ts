@@ -6,7 +6,8 @@ import type { TopicInfo } from './metadata.js'
 import { RecordAccumulator } from './producer/accumulator.js'
 import { ByteBudget } from './producer/byte-budget.js'
 import { ProducerClosedError, type SendResult } from './producer/errors.js'
-import { highestPartition, toPendingRecord, type Message, type PendingRecord } from './producer/message.js'
+import { addHeaderIfAbsent, highestPartition, toPendingRecord, type Message, type PendingRecord } from './producer/message.js'
+import { activeTraceHeaders, loadOtel, otelSettled, TRACEPARENT_HEADER, TRACESTATE_HEADER } from './otel.js'
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer/options.js'
 import { partitionForKey, StickyPartitioner } from './producer/partitioner.js'
 import { Sender } from './producer/sender.js'
@@ -49,6 +50,7 @@ export class Producer {
   constructor (options: ProducerOptions) {
     this.options = resolveProducerOptions(options ?? {})
     this.cluster = new Cluster({ ...options, maxInFlightRequests: this.options.maxInFlight })
+    void loadOtel()
     this.acc = new RecordAccumulator(this.options.batchSize, this.options.lingerMs, this.options.deliveryTimeoutMs)
     this.budget = new ByteBudget(this.options.maxBufferedBytes, this.options.maxBlockMs)
     this.sender = new Sender(this.cluster, this.acc, this.budget, this.options)
@@ -68,7 +70,9 @@ export class Producer {
    * came free within `maxBlockMs`; `ProducerClosedError` after `close()`. An unknown topic,
    * or a partition beyond the topic's known count (just added by `createPartitions`), is
    * waited for up to `maxBlockMs`, refreshing metadata (the producer does not create topics);
-   * then the send rejects with a `BrokerResponseError` UNKNOWN_TOPIC_OR_PARTITION.
+   * then the send rejects with a `BrokerResponseError` UNKNOWN_TOPIC_OR_PARTITION. With
+   * `@opentelemetry/api` installed and a span active, each record gets the span's W3C
+   * `traceparent` (and `tracestate`) header, unless it carries one already.
    */
   async send (input: SendInput): Promise<SendResult[]> {
     if (this.closing !== undefined) throw new ProducerClosedError()
@@ -76,8 +80,17 @@ export class Producer {
     if (typeof topic !== 'string' || topic === '') throw new ConfigurationError('send needs a topic name', 'topic')
     if (!Array.isArray(messages)) throw new ConfigurationError('send needs messages: an array of { key?, value, headers?, partition?, timestamp? }', 'messages')
     if (messages.length === 0) return []
+    // Only the first sends of a process can find @opentelemetry/api still loading.
+    if (!otelSettled()) await loadOtel()
     const now = Date.now()
     const records = messages.map(m => toPendingRecord(m, now))
+    const trace = activeTraceHeaders()
+    if (trace !== undefined) {
+      for (const r of records) {
+        addHeaderIfAbsent(r, TRACEPARENT_HEADER, trace.traceparent)
+        if (trace.tracestate !== undefined) addHeaderIfAbsent(r, TRACESTATE_HEADER, trace.tracestate)
+      }
+    }
     const op = new SendOperation(records.length)
     this.pending.add(op)
     const forget = (): void => { this.pending.delete(op) }

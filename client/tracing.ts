@@ -13,6 +13,10 @@ import { decodeRequest, type ApiDefinition } from '../protocol/index.js'
  * | `kshare:request:error` | {@link RequestTrace} with `durationMs`, `error` | timeout, connection loss, bad response |
  * | `kshare:request:wire` | {@link WireTrace} | each frame sent and received, with the codec's decoded body |
  * | `kshare:connection` | {@link ConnectionTrace} | connect attempts, ready, close |
+ * | `kshare:share:records` | {@link FetchedRecordsTrace} | a share consumer received records (per topic) |
+ * | `kshare:share:acknowledge` | {@link AcknowledgeTrace} | `acknowledge()` recorded an acknowledgement (sent with the next request) |
+ * | `kshare:share:ack-result` | {@link AckResultTrace} | the outcome of a partition's acknowledgements |
+ * | `kshare:producer:batch` | {@link ProducerBatchTrace} | a produced batch was written, will be retried, or failed |
  *
  * The same {@link RequestTrace} object travels through start and end/error of one request
  * (like `TracingChannel` contexts), so subscribers may stash data on it. A late response to
@@ -23,7 +27,11 @@ export const TRACE_CHANNELS = Object.freeze({
   end: 'kshare:request:end',
   error: 'kshare:request:error',
   wire: 'kshare:request:wire',
-  connection: 'kshare:connection'
+  connection: 'kshare:connection',
+  records: 'kshare:share:records',
+  acknowledge: 'kshare:share:acknowledge',
+  ackResult: 'kshare:share:ack-result',
+  producerBatch: 'kshare:producer:batch'
 })
 
 /** The broker end of a connection. */
@@ -110,13 +118,65 @@ export interface ConnectionTrace {
   error?: Error
 }
 
+/** Records a share consumer received from one fetch response, for one topic. */
+export interface FetchedRecordsTrace {
+  /** Share group. */
+  groupId: string
+  /** Topic. */
+  topic: string
+  /** Records received. */
+  count: number
+}
+
+/** One acknowledgement recorded by `ShareConsumer.acknowledge()`. */
+export interface AcknowledgeTrace {
+  /** Share group. */
+  groupId: string
+  /** Topic. */
+  topic: string
+  /** `accept`, `release`, `reject` or `renew`. */
+  type: string
+}
+
+/** The outcome of one partition's acknowledgements (applied, or failed with `error`). */
+export interface AckResultTrace {
+  /** Share group. */
+  groupId: string
+  /** Topic. */
+  topic: string
+  /** Partition. */
+  partition: number
+  /** Offsets covered. */
+  count: number
+  /** `null` when applied. */
+  error: Error | null
+}
+
+/** A produced batch's fate: `sent` (written), `retried` (will be sent again) or `failed` (given up). */
+export interface ProducerBatchTrace {
+  /** Topic. */
+  topic: string
+  /** Partition. */
+  partition: number
+  /** Records in the batch. */
+  count: number
+  /** What happened to it. */
+  outcome: 'sent' | 'retried' | 'failed'
+  /** Why it was retried or failed. */
+  error?: Error
+}
+
 /** The channels, created once. */
 export const channels = {
   start: diagnostics_channel.channel(TRACE_CHANNELS.start),
   end: diagnostics_channel.channel(TRACE_CHANNELS.end),
   error: diagnostics_channel.channel(TRACE_CHANNELS.error),
   wire: diagnostics_channel.channel(TRACE_CHANNELS.wire),
-  connection: diagnostics_channel.channel(TRACE_CHANNELS.connection)
+  connection: diagnostics_channel.channel(TRACE_CHANNELS.connection),
+  records: diagnostics_channel.channel(TRACE_CHANNELS.records),
+  acknowledge: diagnostics_channel.channel(TRACE_CHANNELS.acknowledge),
+  ackResult: diagnostics_channel.channel(TRACE_CHANNELS.ackResult),
+  producerBatch: diagnostics_channel.channel(TRACE_CHANNELS.producerBatch)
 }
 
 /** True when someone listens on start, end or error: only then is a {@link RequestTrace} built. */

@@ -8,10 +8,14 @@ import { consoleLogger, type Logger } from './logger.js'
 import { Monitor } from './monitor.js'
 import type { HeldRecord } from './reports/collector.js'
 import { Reporter, type ReportsOptions } from './reports/reporter.js'
+import type { HttpRoutes } from './ops/http-server.js'
+import { Operations, type HttpEndpointOptions, type RunOptions } from './ops/operations.js'
+import { isSwarmWorker } from './ops/swarm.js'
 import { systemClock, type Clock, type DeadLetterMode, type TopicRuntime } from './processing/topic-runtime.js'
 import { WorkerPool } from './processing/worker-pool.js'
 import { Routes } from './routing/routes.js'
 import { SHARE_GROUP_DEFAULTS, type ShareGroupDefaults } from './routing/share-group.js'
+import type { Registry } from 'prom-client'
 
 /** Defaults for every share group of the App (each group's `g.kafka()` and each topic's options override them). */
 export interface ShareGroupsOptions extends Partial<ShareGroupDefaults> {
@@ -51,6 +55,15 @@ export interface AppOptions {
   clock?: Clock
   /** Publish a status report of this process to a compacted topic every few seconds (for `kshare web`). Default off. */
   reports?: ReportsOptions
+  /**
+   * An HTTP endpoint with `/healthz`, `/readyz` and `/metrics` (needs `prom-client`). Default off.
+   * In swarm mode the primary serves it for all workers.
+   */
+  http?: HttpEndpointOptions
+  /** Register the App's Prometheus metrics here (your prom-client `Registry`) instead of the App's own. */
+  registry?: Registry
+  /** OpenTelemetry spans per job (`@opentelemetry/api`). Default: on when the package is installed; `true` requires it. */
+  tracing?: boolean
 }
 
 /** `app.stop({...})`. */
@@ -79,6 +92,9 @@ export class App {
   /** The App's logger. */
   readonly logger: Logger
   readonly #options: AppOptions
+  readonly #ops: Operations
+  #swarm = false
+  #started = false
   readonly #clock: Clock
   readonly #pool: WorkerPool
   readonly #renew: boolean
@@ -114,31 +130,104 @@ export class App {
       if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new InvalidSettingError(name, `${name} must be an integer ≥ 0 (ms), got ${value}`)
     }
     this.#pool = new WorkerPool(options.concurrency ?? 5)
+    this.#ops = new Operations({ http: options.http, registry: options.registry, tracing: options.tracing, pollTimeoutMs: options.pollTimeoutMs ?? 1000 }, this.monitor, this.logger)
     this.routes = new Routes({ ...SHARE_GROUP_DEFAULTS, ...defaults, kafka: { ...SHARE_GROUP_DEFAULTS.kafka, ...defaults.kafka } })
+  }
+
+  /** True in a worker process of a swarm (`run({ processes })` forked it). */
+  static get isWorker (): boolean {
+    return isSwarmWorker()
+  }
+
+  static #setups = 0
+
+  /**
+   * One-time set-up for swarm mode, where every worker re-runs the entry script: in the
+   * primary (or without a swarm) runs `fn` and hands its JSON-serializable result to the
+   * workers forked later; in a worker returns that result without running `fn`. Call it the
+   * same number of times, in the same order, in every process (e.g. at the top of the script).
+   */
+  static async setup<T> (fn: () => T | Promise<T>): Promise<T> {
+    const key = `KSHARE_SWARM_SETUP_${App.#setups++}`
+    if (isSwarmWorker()) {
+      const value = process.env[key]
+      if (value === undefined) throw new FrameworkError(`App.setup: no result for call ${App.#setups} from the primary; call App.setup in the same order in every process`)
+      return JSON.parse(value) as T
+    }
+    const result = await fn()
+    // Forked workers inherit the primary's environment.
+    process.env[key] = JSON.stringify(result ?? null)
+    return result
+  }
+
+  /** The HTTP endpoint (with the `http` option): add routes with `app.http.route(path, handler)`. */
+  get http (): HttpRoutes | undefined {
+    return this.#ops.http
+  }
+
+  /** The port the HTTP endpoint listens on, once started. */
+  get httpPort (): number | undefined {
+    return this.#ops.port
+  }
+
+  /** The Prometheus registry of the App's metrics, once started (with `http` or `registry`). */
+  get registry (): Registry | undefined {
+    return this.#ops.registry
   }
 
   /**
    * Starts the App; resolves once it has stopped (`stop()`, SIGINT, SIGTERM). Rejects when it
    * cannot start (a {@link GroupConfigError}, no routes, the broker unreachable), after
    * closing what it opened, and when a share consumer fails for good (after a graceful stop).
+   * With `processes` (swarm mode) this process forks and supervises that many workers, which
+   * run the App; in a worker, `processes` is ignored.
    */
-  run (): Promise<void> {
-    this.#running ??= this.#run()
+  run (options: RunOptions = {}): Promise<void> {
+    this.#running ??= options.processes !== undefined && !isSwarmWorker() ? this.#runSwarm(options) : this.#run()
     return this.#running
   }
 
-  /** Stops gracefully (idempotent: every call returns the same promise). */
+  /** Stops gracefully (idempotent: every call returns the same promise). In a swarm primary: stops every worker. */
   stop (options: StopOptions = {}): Promise<void> {
-    this.#stopping ??= this.#shutdown(options.timeoutMs ?? this.#options.shutdownTimeoutMs ?? 30_000)
+    const timeoutMs = options.timeoutMs ?? this.#options.shutdownTimeoutMs ?? 30_000
+    // A worker's stop also closes its sessions and leaves its groups after the jobs' time.
+    this.#stopping ??= this.#swarm ? this.#stopSwarm(timeoutMs + 15_000) : this.#shutdown(timeoutMs)
     return this.#stopping
+  }
+
+  async #runSwarm (options: RunOptions): Promise<void> {
+    this.#swarm = true
+    this.#handleSignals()
+    try {
+      await this.#ops.startSwarm(options)
+    } catch (err) {
+      await this.stop({ timeoutMs: 0 })
+      throw err
+    }
+    await this.#whenStopped
+  }
+
+  async #stopSwarm (timeoutMs: number): Promise<void> {
+    await this.#ops.stopSwarm(timeoutMs)
+    await this.#ops.close()
+    this.#unhandleSignals()
+    this.#stopped()
+  }
+
+  #handleSignals (): void {
+    if (this.#options.handleSignals === false) return
+    process.on('SIGINT', this.#onSignal)
+    process.on('SIGTERM', this.#onSignal)
+  }
+
+  #unhandleSignals (): void {
+    process.off('SIGINT', this.#onSignal)
+    process.off('SIGTERM', this.#onSignal)
   }
 
   async #run (): Promise<void> {
     if (this.#stopping !== undefined) throw new FrameworkError('this App was stopped; create a new one to run again')
-    if (this.#options.handleSignals !== false) {
-      process.on('SIGINT', this.#onSignal)
-      process.on('SIGTERM', this.#onSignal)
-    }
+    this.#handleSignals()
     this.#starting = this.#start()
     try {
       await this.#starting
@@ -162,6 +251,13 @@ export class App {
     this.routes.lock()
     const groups = this.routes.shareGroups
     if (groups.length === 0) throw new RoutingError(['no routes: declare them with app.routes.draw(...) before run()'])
+    await this.#ops.prepare(false)
+    // Up before the groups are set up: /readyz says "starting" meanwhile.
+    await this.#ops.serve({
+      listeners: () => this.#listeners.map((l) => l.probe()),
+      started: () => this.#started,
+      stopping: () => this.#stopping !== undefined
+    })
     const clients = this.#options.clients ?? kshareClients(this.#options.kafka, this.logger)
     const admin = this.#admin = clients.admin()
     for (const group of groups) {
@@ -183,7 +279,8 @@ export class App {
           autoRenewAt: this.#autoRenewAt,
           lockDurationMs: () => consumer.acquisitionLockTimeoutMs ?? facts.lockDurationMs ?? 30_000,
           deadLetter,
-          producer: () => (this.#producer ??= clients.producer())
+          producer: () => (this.#producer ??= clients.producer()),
+          tracer: this.#ops.tracer
         }
         this.#listeners.push(new Listener(rt, this.#pool, this.#options.pollTimeoutMs ?? 1000, (error) => this.#fail(error)))
       }
@@ -203,6 +300,7 @@ export class App {
       })
       this.#reports.start()
     }
+    this.#started = true
     this.logger.info('started', { groups: groups.map((g) => g.id), topics: this.#listeners.length, concurrency: this.#pool.concurrency })
     this.monitor.emit('app.started', { groups: groups.map((g) => g.id), topics: this.#listeners.length, durationMs: this.#clock.now() - started })
   }
@@ -222,8 +320,8 @@ export class App {
     await this.#close(this.#producer)
     await this.#close(this.#admin)
     clearInterval(this.#statistics)
-    process.off('SIGINT', this.#onSignal)
-    process.off('SIGTERM', this.#onSignal)
+    await this.#ops.close()
+    this.#unhandleSignals()
     this.logger.info('stopped')
     this.monitor.emit('app.stopped', { durationMs: this.#clock.now() - started })
     this.#stopped()
@@ -266,7 +364,7 @@ export class App {
     let lag
     if (admin?.shareGroupLag !== undefined) {
       try {
-        lag = (await Promise.all(this.routes.shareGroups.map(async (g) => await admin.shareGroupLag?.(g.id) ?? []))).flat()
+        lag = (await Promise.all(this.routes.shareGroups.map(async (g) => (await admin.shareGroupLag?.(g.id) ?? []).map((p) => ({ ...p, groupId: g.id }))))).flat()
         const known = lag.filter((p) => p.lag !== null)
         this.monitor.counters.lag = known.length === 0 ? null : known.reduce((sum, p) => sum + (p.lag ?? 0), 0)
       } catch (error) {

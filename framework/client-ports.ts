@@ -83,10 +83,24 @@ export interface ShareConsumerPort {
   onAcknowledgementCommit (callback: (results: AckResult[]) => void): void
   /** The group's lock duration as of the last response, ms; `undefined` before the first fetch. */
   readonly acquisitionLockTimeoutMs: number | undefined
+  /** Where the member stands in its group (for readiness); absent when the client cannot tell. */
+  membership? (): MembershipStatus
   /** Makes a pending `poll` reject at once (used to stop). */
   wakeup (): void
   /** Sends the remaining acknowledgements, closes the share sessions and leaves the group. */
   close (): Promise<void>
+}
+
+/** A share consumer's standing in its group. */
+export interface MembershipStatus {
+  /** The coordinator accepted the member (and it has not left or been fenced since). */
+  joined: boolean
+  /** Since when, epoch ms (0 when not joined). */
+  joinedAt: number
+  /** Partitions assigned now. */
+  partitions: number
+  /** Any partition was ever assigned. */
+  assignedOnce: boolean
 }
 
 /** A record to produce. */
@@ -121,6 +135,8 @@ export interface ProducerPort {
 
 /** Lag of one partition of a share group. */
 export interface PartitionLag {
+  /** The share group (set by the App's statistics round). */
+  groupId?: string
   /** Topic name. */
   topic: string
   /** Partition. */

@@ -220,3 +220,17 @@ export class ShutdownTimeoutError extends FrameworkError {
     super(`stop timed out after ${timeoutMs} ms with ${runningJobs} job(s) still running; their records are released by closing the share sessions`)
   }
 }
+
+/** A feature needs an optional peer dependency that is not installed (`npm install <package>`). */
+export class MissingDependencyError extends FrameworkError {
+  override name = 'MissingDependencyError'
+
+  /**
+   * @param packageName the package to install
+   * @param feature what needs it, e.g. `the http option's /metrics`
+   * @param cause the import's failure
+   */
+  constructor (readonly packageName: string, feature: string, cause?: unknown) {
+    super(`${feature} needs the package ${packageName}, an optional peer dependency of kshare: npm install ${packageName}`, cause)
+  }
+}

@@ -3,6 +3,9 @@
  * accept/release/reject, backoff by holding, lock renewal, dead letter queues, a monitor.
  */
 export { App, type AppOptions, type ShareGroupsOptions, type StopOptions } from './app.js'
+export type { HttpEndpointOptions, RunOptions } from './ops/operations.js'
+export type { HttpHandler, HttpRoutes } from './ops/http-server.js'
+export { SPAN_ATTRIBUTES } from './ops/tracing.js'
 export { BaseConsumer } from './consumer/base-consumer.js'
 export { Message } from './consumer/message.js'
 export { deserializers, jsonDeserializer, stringDeserializer, rawDeserializer, type Deserializer } from './consumer/deserializers.js'
@@ -25,7 +28,8 @@ export type { Clock } from './processing/topic-runtime.js'
 export {
   FrameworkError, RoutingError, UnsupportedOptionError, InvalidSettingError, GroupConfigError,
   BackoffExceedsLockDurationError, DeserializationError, ConsumerStateError, AttemptsExhaustedError,
-  RejectedError, JobsBuilderError, LockLostError, AcknowledgementError, DeadLetterError, ShutdownTimeoutError
+  RejectedError, JobsBuilderError, LockLostError, AcknowledgementError, DeadLetterError, ShutdownTimeoutError,
+  MissingDependencyError
 } from './errors.js'
 export type { ReportsOptions } from './reports/reporter.js'
 export {

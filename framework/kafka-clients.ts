@@ -42,6 +42,7 @@ export function kshareClients (connection: KafkaConnection, logger: Logger): Kaf
         commitAsync: () => consumer.commitAsync(),
         onAcknowledgementCommit: (callback) => { consumer.onAcknowledgementCommit(callback) },
         get acquisitionLockTimeoutMs () { return consumer.acquisitionLockTimeoutMs },
+        membership: () => consumer.membershipStatus,
         wakeup: () => consumer.wakeup(),
         close: async () => await consumer.close()
       }

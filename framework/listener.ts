@@ -9,6 +9,7 @@ import { runJob } from './processing/job-runner.js'
 import { jobsPlanFor, type JobsPlan } from './processing/jobs-builders.js'
 import type { TopicRuntime } from './processing/topic-runtime.js'
 import type { WorkerPool } from './processing/worker-pool.js'
+import type { ListenerProbe } from './ops/health.js'
 
 const POLL_RETRY = { initialMs: 100, maxMs: 5000 }
 
@@ -28,6 +29,8 @@ export class Listener {
   #stop: () => void = () => {}
   readonly #stopped = new Promise<void>((resolve) => { this.#stop = resolve })
   #loop: Promise<void> = Promise.resolve()
+  #phase: ListenerProbe['phase'] = 'waiting'
+  #phaseSince = Date.now()
 
   /**
    * @param rt the topic's runtime
@@ -40,11 +43,21 @@ export class Listener {
     this.#plan = jobsPlanFor(rt.topic.settings.jobsBuilder, rt.topic.virtualPartitions)
   }
 
+  /** What the loop is doing and the consumer's standing in its group, for the health checks. */
+  probe (): ListenerProbe {
+    return { groupId: this.rt.topic.group.id, topic: this.rt.topic.name, phase: this.#phase, since: this.#phaseSince, membership: this.rt.consumer.membership?.() }
+  }
+
+  #enter (phase: ListenerProbe['phase']): void {
+    this.#phase = phase
+    this.#phaseSince = this.rt.clock.now()
+  }
+
   /** Subscribes and starts polling. */
   start (): void {
     this.rt.consumer.onAcknowledgementCommit((results) => this.inFlight.acknowledged(results))
     this.rt.consumer.subscribe([this.rt.topic.name])
-    this.#loop = this.#run()
+    this.#loop = this.#run().finally(() => this.#enter('stopped'))
   }
 
   /** Stops polling (a pending poll is woken up). */
@@ -81,12 +94,14 @@ export class Listener {
     let failures = 0
     let lastError: unknown
     while (!this.#stopping) {
+      this.#enter('waiting')
       if (!rt.renew) await Promise.race([this.inFlight.whenNoPaused(), this.#stopped])
       // A client that cannot limit one poll may bring maxPollRecords: wait for the workers those need.
       const need = rt.consumer.limitsPerPoll ? 1 : this.#plan.workersFor(rt.maxPollRecords)
       const free = await Promise.race([pool.whenFree(need), this.#stopped.then(() => 0)])
       if (this.#stopping) break
       const maxRecords = this.#plan.pollLimit(free, rt.maxPollRecords)
+      this.#enter('polling')
       const started = rt.clock.now()
       let records: ShareRecordLike[]
       try {

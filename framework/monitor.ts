@@ -32,7 +32,7 @@ export type RejectReason = 'explicit' | 'deserialization' | 'attempts_exhausted'
 /** Where a reported error came from. */
 export type ErrorSource =
   | 'consumer.consume' | 'consumer.hook' | 'deserialization' | 'jobs_builder' | 'acknowledgement' | 'lock'
-  | 'dlq' | 'listener.poll' | 'group.config' | 'shutdown' | 'statistics'
+  | 'dlq' | 'listener.poll' | 'group.config' | 'shutdown' | 'statistics' | 'swarm'
 
 /** Every event the monitor emits, with its payload. */
 export interface FrameworkEvents {
@@ -44,6 +44,8 @@ export interface FrameworkEvents {
   'group.configured': { groupId: string, applied: Record<string, string>, renew: boolean, lockDurationMs: number | undefined, deliveryCountLimit: number | undefined, brokerDeadLetterQueue: boolean }
   /** A poll returned (possibly nothing). */
   'listener.polled': { groupId: string, topic: string, count: number, maxRecords: number, durationMs: number }
+  /** A job's `consume` is about to run (emitted only when someone listens). */
+  'consumer.started': { groupId: string, topic: string, records: ReadonlyArray<{ partition: number, offset: bigint, timestamp: number, deliveryAttempt: number }> }
   /** A job's `consume` finished. `error` is what it threw, if it threw. */
   'consumer.consumed': { groupId: string, topic: string, count: number, durationMs: number, error?: unknown }
   /** A record was accepted. */
@@ -62,6 +64,12 @@ export interface FrameworkEvents {
   'lock.expired': RecordEvent & { error: Error }
   /** Something failed; `source` says where. */
   'error.occurred': { source: ErrorSource, error: unknown, groupId?: string, topic?: string, partition?: number, offset?: bigint }
+  /** Swarm primary: a worker process was forked (`worker` numbers the slot, 1..processes). */
+  'swarm.worker_started': { worker: number, pid: number }
+  /** Swarm primary: a worker process exited; `restartInMs` is absent when the swarm is stopping. */
+  'swarm.worker_exited': { worker: number, pid: number, code: number | null, signal: string | null, restartInMs?: number }
+  /** Swarm primary: a worker slot keeps dying (`exits` times within `windowMs`); it is still restarted, with backoff. */
+  'swarm.crash_loop': { worker: number, exits: number, windowMs: number }
   /** Periodic snapshot of the counters (and lag, when the admin client can tell). */
   'statistics.emitted': { counters: Counters, lag: PartitionLag[] | undefined }
 }

@@ -78,6 +78,14 @@ export function toPendingRecord (m: Message, now: number): PendingRecord {
   return { key, value, headers, timestamp: toTimestamp(m.timestamp, now), size }
 }
 
+/** Adds `key: value` to the record's headers unless it already has a header of that name (the caller's wins). */
+export function addHeaderIfAbsent (record: PendingRecord, key: string, value: string): void {
+  if (record.headers.some((h) => h.key === key)) return
+  const bytes = Buffer.from(value, 'utf8')
+  record.headers.push({ key, value: bytes })
+  record.size += HEADER_OVERHEAD + Buffer.byteLength(key) + bytes.length
+}
+
 /**
  * The highest partition the messages name, if any (checked by {@link toPendingRecord}):
  * `send` waits until the topic's metadata has it.

@@ -5,6 +5,7 @@ import type { Cluster } from '../cluster.js'
 import { KafkaError, responseError } from '../errors.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
 import type { ProducerBatch } from './batch.js'
+import { channels, type ProducerBatchTrace } from '../tracing.js'
 import type { ByteBudget } from './byte-budget.js'
 import { DeliveryTimeoutError } from './errors.js'
 import { ProducerIdentity } from './idempotence.js'
@@ -217,6 +218,7 @@ export class Sender {
   }
 
   private complete (batch: ProducerBatch, offset: bigint): void {
+    if (channels.producerBatch.hasSubscribers) publishBatch(batch, 'sent')
     batch.complete(offset)
     this.budget.release(batch.bytes)
   }
@@ -224,6 +226,7 @@ export class Sender {
   private fail (batch: ProducerBatch, error: KafkaError): void {
     // A batch that took sequence numbers and was not written leaves a hole.
     if (this.options.idempotent && batch.baseSequence >= 0) this.identity.requestBump()
+    if (channels.producerBatch.hasSubscribers) publishBatch(batch, 'failed', error)
     batch.fail(error)
     this.budget.release(batch.bytes)
   }
@@ -240,6 +243,7 @@ export class Sender {
       this.expire(batch)
       return
     }
+    if (channels.producerBatch.hasSubscribers) publishBatch(batch, 'retried', error)
     batch.retryAt = now + backoffDelay(batch.attempts - 1, this.backoff)
     this.acc.requeue(it.q, batch)
   }
@@ -328,3 +332,8 @@ function toKafkaError (err: unknown): KafkaError {
   return err instanceof KafkaError ? err : new KafkaError(err instanceof Error ? err.message : String(err), false, { api: 'Produce', cause: err })
 }
 
+function publishBatch (batch: ProducerBatch, outcome: ProducerBatchTrace['outcome'], error?: Error): void {
+  const trace: ProducerBatchTrace = { topic: batch.topic, partition: batch.partition, count: batch.records.length, outcome }
+  if (error !== undefined) trace.error = error
+  channels.producerBatch.publish(trace)
+}

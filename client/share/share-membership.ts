@@ -62,6 +62,10 @@ export class ShareMembership {
   state: MembershipState = 'unsubscribed'
   /** Interval the broker asks for between heartbeats (until it says, Kafka's default). */
   heartbeatIntervalMs = 5000
+  /** When the member last joined (became stable), epoch ms. */
+  joinedAt = 0
+  /** True once the coordinator assigned this member any partition. */
+  assignedOnce = false
   /** The error that made the member fail. */
   fatalError: KafkaError | undefined
   private subscribed: string[] = []
@@ -152,7 +156,10 @@ export class ShareMembership {
     if (error === null) {
       this.memberEpoch = response.memberEpoch
       if (response.heartbeatIntervalMs > 0) this.heartbeatIntervalMs = response.heartbeatIntervalMs
-      if (this.state === 'joining') this.state = 'stable'
+      if (this.state === 'joining') {
+        this.state = 'stable'
+        this.joinedAt = Date.now()
+      }
       if (sentSubscription !== null && sentSubscription === this.subscribed) this.subscriptionSent = true
       return { kind: 'ok', assignmentChanged: response.assignment !== null && this.applyAssignment(response.assignment.topicPartitions) }
     }
@@ -195,6 +202,7 @@ export class ShareMembership {
     const same = next.size === this.current.size &&
       [...next].every(([id, parts]) => this.current.get(id)?.join(',') === parts.join(','))
     this.current = next
+    if (next.size > 0) this.assignedOnce = true
     return !same
   }
 }

@@ -3,7 +3,7 @@ import type { Message } from '../consumer/message.js'
 import type { ConsumerInstances } from './consumer-instances.js'
 import type { InFlight, Tracked } from './in-flight.js'
 import { JobContext } from './job-context.js'
-import type { TopicRuntime } from './topic-runtime.js'
+import type { JobOutcome, TopicRuntime } from './topic-runtime.js'
 
 /**
  * Runs one job: takes a consumer instance, calls `consume` with the job's messages, reports a
@@ -11,7 +11,6 @@ import type { TopicRuntime } from './topic-runtime.js'
  */
 export async function runJob (rt: TopicRuntime, inFlight: InFlight, instances: ConsumerInstances, entries: readonly Tracked[]): Promise<void> {
   const messages = entries.map((t) => t.message).filter((m): m is Message => m !== undefined)
-  const where = { groupId: rt.topic.group.id, topic: rt.topic.name }
   let consumer: BaseConsumer | undefined
   try {
     consumer = await instances.acquire()
@@ -23,8 +22,19 @@ export async function runJob (rt: TopicRuntime, inFlight: InFlight, instances: C
   const context = new JobContext(rt, inFlight, entries, consumer)
   inFlight.running(entries, context)
   attachSink(consumer, context, messages)
+  // With tracing, the job's span is active through consume and the settling after it.
+  const run = async (): Promise<JobOutcome> => await execute(rt, context, consumer, messages)
+  await (rt.tracer === undefined ? run() : rt.tracer.job(rt, entries.map((t) => t.record), run))
+  instances.release(consumer)
+}
+
+async function execute (rt: TopicRuntime, context: JobContext, consumer: BaseConsumer, messages: readonly Message[]): Promise<JobOutcome> {
+  const where = { groupId: rt.topic.group.id, topic: rt.topic.name }
   const counters = rt.monitor.counters
   counters.jobsRunning++
+  if (rt.monitor.wants('consumer.started')) {
+    rt.monitor.emit('consumer.started', { ...where, records: messages.map((m) => ({ partition: m.partition, offset: m.offset, timestamp: m.timestamp, deliveryAttempt: m.deliveryAttempt })) })
+  }
   const started = rt.clock.now()
   let failed = false
   let error: unknown
@@ -45,5 +55,5 @@ export async function runJob (rt: TopicRuntime, inFlight: InFlight, instances: C
   }
   rt.monitor.emit('consumer.consumed', failed ? { ...where, count: messages.length, durationMs, error } : { ...where, count: messages.length, durationMs })
   context.finish(failed, error)
-  instances.release(consumer)
+  return { failed, error }
 }

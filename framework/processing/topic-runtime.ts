@@ -1,4 +1,4 @@
-import type { ProducerPort, ShareConsumerPort } from '../client-ports.js'
+import type { ProducerPort, ShareConsumerPort, ShareRecordLike } from '../client-ports.js'
 import type { Logger } from '../logger.js'
 import type { Monitor } from '../monitor.js'
 import type { ShareTopic } from '../routing/share-topic.js'
@@ -51,4 +51,20 @@ export interface TopicRuntime {
   deadLetter: DeadLetterMode
   /** The producer for the DLQ (created on first use). */
   producer (): ProducerPort
+  /** Spans per job, when OpenTelemetry tracing is on. */
+  tracer?: JobSpans
+}
+
+/** What became of a job's `consume`. */
+export interface JobOutcome {
+  /** `consume` threw. */
+  failed: boolean
+  /** What it threw. */
+  error: unknown
+}
+
+/** Runs jobs inside spans (`ops/tracing.ts`). */
+export interface JobSpans {
+  /** Runs `run` (the job of `records`) inside its span. */
+  job (rt: TopicRuntime, records: readonly ShareRecordLike[], run: () => Promise<JobOutcome>): Promise<JobOutcome>
 }
