@@ -16,7 +16,7 @@ import {
 // version: the fields present, their order, names, types, nullability, tags and defaults, and
 // which versions are flexible. The declarations drive the codec, so a disagreement here is a
 // wire bug. The generated declarations are Kafka's schema by construction (their round trip
-// is tested in generated-round-trip.test.ts).
+// is tested with every other API in messages/all-apis-random.test.ts).
 
 type AnyField = Field<unknown, unknown, boolean>
 
