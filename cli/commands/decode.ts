@@ -41,6 +41,7 @@ when the checker found a violation.
   --pcap FILE      read a capture
   --port N         only TCP streams with port N (the broker side)
   --verbose        every field under each timeline line
+Filters (captures and logs; there --api selects APIs rather than naming a lone response's):
 ${FILTER_HELP}`
 
 /** Options of `kshare decode`. */

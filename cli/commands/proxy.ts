@@ -33,6 +33,9 @@ Options:
   --verbose              the timeline plus every field of every frame
 ${FILTER_HELP}`
 
+/** Capture bytes waiting for the disk before `--pcap` gives up. */
+const MAX_PCAP_BACKLOG = 256 << 20
+
 /** Options of `kshare proxy`. */
 export interface ProxyCommandOptions {
   /** Real broker, `host:port`. */
@@ -63,7 +66,16 @@ export async function proxyCommand (opts: ProxyCommandOptions, io: Output, signa
   let pcap: PcapWriter | undefined
   if (opts.pcap !== undefined) {
     const out = file = createWriteStream(opts.pcap)
-    pcap = new PcapWriter(bytes => out.write(bytes))
+    out.on('error', e => io.err.write(`kshare proxy: --pcap ${opts.pcap}: ${e.message}\n`))
+    pcap = new PcapWriter(bytes => {
+      // Traffic is never held up for the capture: a disk that cannot keep up ends it, bounded.
+      if (out.writableLength > MAX_PCAP_BACKLOG) {
+        io.err.write(`kshare proxy: --pcap stopped: ${MAX_PCAP_BACKLOG >> 20} MiB waiting for the disk\n`)
+        pcap = undefined
+        return
+      }
+      out.write(bytes)
+    })
   }
   proxy.on('warning', w => io.err.write(`kshare proxy: ${w}\n`))
   proxy.on('route', r => io.err.write(`kshare proxy: listening on ${formatAddress(r.local)} (advertised as ${formatAddress(r.advertised)}) → ${formatAddress(r.upstream)}\n`))

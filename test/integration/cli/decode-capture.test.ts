@@ -35,8 +35,9 @@ async function dumpcap (args: string[]): Promise<{ stop: () => Promise<void> }> 
 }
 
 // Captures written by Wireshark's own dumpcap while kshare talks to the real cluster: pcapng
-// on lo (Ethernet link type), and libpcap on `any` (Linux cooked SLL/SLL2, as `tcpdump -i
-// any` writes). `kshare decode --pcap` reassembles the TCP streams and decodes the exchanges.
+// on lo (Ethernet link type), libpcap on `any` (Linux cooked SLL) and pcapng on `any` with
+// SLL2 (what newer `tcpdump -i any` writes). `kshare decode --pcap` reassembles the TCP
+// streams and decodes the exchanges.
 t.test('decode --pcap reads pcapng and pcap captures that dumpcap wrote', async t => {
   const bootstrap = testBootstrap()
   const ports = bootstrap.split(',').map(a => Number(a.slice(a.lastIndexOf(':') + 1)))
@@ -52,6 +53,8 @@ t.test('decode --pcap reads pcapng and pcap captures that dumpcap wrote', async 
   const pcap = join(dir, 'any.pcap')
   const lo = await dumpcap(['-i', 'lo', '-f', filter, '-w', pcapng])
   const any = await dumpcap(['-i', 'any', '-P', '-f', filter, '-w', pcap])
+  const sll2 = join(dir, 'any-sll2.pcapng')
+  const any2 = await dumpcap(['-i', 'any', '-y', 'LINUX_SLL2', '-f', filter, '-w', sll2])
   // "Capturing on" comes a moment before the filter is live on every interface.
   await new Promise(resolve => setTimeout(resolve, 1000))
   try {
@@ -64,11 +67,15 @@ t.test('decode --pcap reads pcapng and pcap captures that dumpcap wrote', async 
     await new Promise(resolve => setTimeout(resolve, 1000))
     await lo.stop()
     await any.stop()
+    await any2.stop()
   }
   t.equal((await readFile(pcapng)).readUInt32LE(0), 0x0a0d0d0a, 'dumpcap wrote pcapng')
   t.equal((await readFile(pcap)).readUInt32LE(0), 0xa1b2c3d4, 'and libpcap')
+  t.equal((await readFile(pcap)).readUInt32LE(20), 113, 'on any: Linux cooked (SLL)')
+  const ng = await readFile(sll2)
+  t.equal(ng.readUInt16LE(ng.readUInt32LE(4) + 8), 276, 'and SLL2 in the pcapng interface block')
 
-  for (const file of [pcapng, pcap]) {
+  for (const file of [pcapng, pcap, sll2]) {
     const all = await runCli(['decode', '--pcap', file])
     t.equal(all.code, 0, `${file}: ${all.err}`)
     t.match(all.out, /conformance: 0 violations/)

@@ -120,3 +120,55 @@ t.test('kshare share-consume --ack none: held-at-close is an event, not a violat
     lines.filter(l => /event/.test(l)).join('\n'))
   t.match(monitor.summary(Date.now()), /\(kshare-cli\)\s+5\s+0\s+5\s+0\s+0\s+0\s+0$/m, 'acquired 5, released 5 (at close), none held')
 })
+
+// An acknowledgement after the acquisition lock ran out is legal (the broker may already have
+// handed the record on): an event saying how late, by the proxy's clock.
+t.test('an ack after the lock ran out is an event with how late it was', async t => {
+  const bootstrap = testBootstrap()
+  const topic = uniqueName('conf-late')
+  const group = uniqueName('conf-late-g')
+  await createTopic(bootstrap, topic, 1)
+  await setGroupConfigs(bootstrap, group, { 'share.auto.offset.reset': 'earliest', 'share.record.lock.duration.ms': '1000' })
+  await produceRecords(bootstrap, topic, 2, 1)
+  const { port, lines, monitor } = await monitoredProxy(t)
+  const boot = await RawClient.connect('127.0.0.1', port)
+  t.teardown(() => boot.close())
+  const metadata = await boot.call(Metadata, 12, { topics: [{ topicId: ZERO_UUID, name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false })
+  const meta = metadata.topics[0]!
+  const leader = metadata.brokers.find(b => b.nodeId === meta.partitions[0]!.leaderId)!
+  const coordinator = (await boot.call(FindCoordinator, 6, { keyType: 0, coordinatorKeys: [group] })).coordinators[0]!
+  const coord = await RawClient.connect(coordinator.host, coordinator.port)
+  t.teardown(() => coord.close())
+  const fetcher = await RawClient.connect(leader.host, leader.port)
+  t.teardown(() => fetcher.close())
+  const memberId = randomUuid()
+  let memberEpoch = 0
+  for (let i = 0; i < 30; i++) {
+    const hb = await coord.call(ShareGroupHeartbeat, 1, { groupId: group, memberId, memberEpoch, subscribedTopicNames: memberEpoch === 0 ? [topic] : null })
+    if (hb.errorCode === 0) memberEpoch = hb.memberEpoch
+    if (hb.assignment !== null && hb.assignment.topicPartitions.length > 0) break
+    await new Promise(resolve => setTimeout(resolve, 500))
+  }
+  let epoch = 0
+  let lock = 0
+  for (let i = 0; i < 10 && lock === 0; i++) {
+    const r = await fetcher.call(ShareFetch, 2, {
+      groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 200, minBytes: 1, maxBytes: 1 << 20, maxRecords: 10, batchSize: 10,
+      topics: [{ topicId: meta.topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: []
+    })
+    if (r.errorCode === 0) epoch++
+    if (r.responses.some(p => p.partitions.some(q => q.acquiredRecords.length > 0))) lock = r.acquisitionLockTimeoutMs
+  }
+  t.equal(lock, 1000, 'acquired with the group\'s 1 s lock')
+  await new Promise(resolve => setTimeout(resolve, 1500))
+  await fetcher.call(ShareAcknowledge, 2, {
+    groupId: group, memberId, shareSessionEpoch: epoch, isRenewAck: false,
+    topics: [{ topicId: meta.topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [batch(0, 1, 1)] }] }]
+  })
+  t.equal(monitor.findings.violations, 0)
+  const late = lines.find(l => / ! event late-ack /.test(l))
+  t.ok(late !== undefined, lines.join('\n'))
+  const ms = Number(/acknowledges 0-1 (\d+) ms after the acquisition lock ran out/.exec(late ?? '')?.[1])
+  t.ok(ms >= 400 && ms < 5000, `late by ${ms} ms (slept 1500 ms on a 1000 ms lock)`)
+  t.match(monitor.summary(Date.now()), new RegExp(`${memberId} \\(raw-misbehaving\\)\\s+2\\s+\\d+\\s+\\d+\\s+0\\s+0\\s+2 `), 'both records counted as expired')
+})

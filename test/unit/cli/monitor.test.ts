@@ -1,4 +1,8 @@
 import t from 'tap'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runCli } from '../../helpers/run-cli.js'
 import { encodeRequest, encodeResponse, ShareGroupDescribe } from '../../../protocol/index.js'
 import { ExchangeDecoder } from '../../../cli/exchange.js'
 import { Monitor } from '../../../cli/proxy/monitor.js'
@@ -45,6 +49,14 @@ t.test('the monitor: open line with client id, tags, hide-idle, findings; JSON l
   // Latencies differ only because the recorded frames were decoded on a stopped clock.
   const noLatency = (s: string): string => s.replace(/ [\d.]+ms NONE/g, ' NONE')
   t.same(noLatency(again.join('')), noLatency(out), 'a --json log decodes to the same timeline')
+
+  const dir = await mkdtemp(join(tmpdir(), 'kshare-log-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  await writeFile(join(dir, 'log.jsonl'), json.join(''))
+  const decoded = await runCli(['decode', '--file', join(dir, 'log.jsonl')])
+  t.equal(decoded.code, 1, 'decode of a log with a violation exits 1')
+  t.match(decoded.err, /1 share-group protocol violations/)
+  t.match(decoded.out, /conformance: 1 violations, 0 events/)
   const ShareGroupDescribeRequest = encodeRequest(ShareGroupDescribe, 1, { correlationId: 9, clientId: 'admin' }, { groupIds: ['g1'], includeAuthorizedOperations: false })
   const d = new ExchangeDecoder(() => 0)
   const request = d.request(ShareGroupDescribeRequest.subarray(4))
