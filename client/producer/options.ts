@@ -91,7 +91,7 @@ export function resolveProducerOptions (o: ProducerOptions): ResolvedProducerOpt
   }
   if (!canCompress(compression)) {
     throw new ConfigurationError(compression === 'zstd'
-      ? 'compression zstd needs Node 22.15+ (zlib zstd) to encode; use gzip or snappy here'
+      ? `compression zstd needs Node 22.15+ (zstd in node:zlib) to encode; this is Node ${process.version}: upgrade Node, or use gzip or snappy`
       : `compression ${compression} cannot be encoded by kshare yet; use gzip or snappy`, 'compression')
   }
   // As Java: idempotence is on by default, but an explicit acks=1 turns the default off
