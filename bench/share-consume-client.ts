@@ -57,6 +57,8 @@ export interface RunResult {
   ms: number
   /** Why the run failed, or null. */
   error: string | null
+  /** User + system CPU seconds of the whole client process (set by the benchmark, which sees it exit). */
+  cpuSeconds?: number | null
 }
 
 class Tally {
