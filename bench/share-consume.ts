@@ -47,13 +47,13 @@
  * `--profile <dir>` writes a V8 CPU profile of each Node client run to <dir>/<tool>/ (node --cpu-prof).
  * The last line is one JSON object: ratios are kshare / peer (medians).
  */
-import { spawn } from 'node:child_process'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Admin, Producer, ShareConsumer, type Message } from '../index.js'
 import { ensureSharedBroker, kafkaToolClass, kafkaToolCommand, releaseSharedBroker } from '../test/harness/index.js'
+import { runProcess } from './run-process.js'
 import type { RunConfig, RunResult } from './share-consume-client.js'
 
 const { values } = parseArgs({
@@ -112,54 +112,9 @@ const here = dirname(fileURLToPath(import.meta.url))
 const round1 = (x: number): number => Math.round(x * 10) / 10
 const median = (xs: number[]): number | null => xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 
-/** What `runProcess` collected. */
-interface ProcessOutput {
-  code: number | null
-  lines: Array<{ at: number, text: string }>
-  stderr: string
-  /** User + system CPU seconds of the process and its children (bash `times`), or null. */
-  cpuSeconds: number | null
-}
-
-const TIMES = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/
-
-/**
- * Runs a command under bash, whose `times` reports the child's user and system CPU time at
- * its exit (Node has no rusage for a child); resolves with its stdout lines, each stamped with
- * its arrival time (epoch ms).
- */
-export function runProcess (command: string, args: string[], timeoutMs = RUN_TIMEOUT_MS): Promise<ProcessOutput> {
-  return new Promise((resolve, reject) => {
-    const script = '"$@"; rc=$?; times >&2; exit $rc'
-    const child = spawn('bash', ['-c', script, 'bash', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const lines: Array<{ at: number, text: string }> = []
-    let partial = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      const at = Date.now()
-      const parts = (partial + chunk.toString()).split('\n')
-      partial = parts.pop()!
-      for (const text of parts) lines.push({ at, text })
-    })
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.on('error', err => { clearTimeout(timer); reject(err) })
-    child.on('close', code => {
-      clearTimeout(timer)
-      if (partial !== '') lines.push({ at: Date.now(), text: partial })
-      // `times` prints the shell's own times, then its children's: the second line is the tool.
-      const tail = stderr.trimEnd().split('\n')
-      const m = TIMES.exec(tail[tail.length - 1] ?? '')
-      const cpuSeconds = m === null ? null : Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])
-      if (m !== null) stderr = tail.slice(0, -2).join('\n')
-      resolve({ code, lines, stderr, cpuSeconds })
-    })
-  })
-}
-
 async function runNode (tool: 'kshare' | 'kafkats', cfg: RunConfig): Promise<RunResult> {
   const flags = values.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${join(values.profile, tool)}`] : []
-  const { code, lines, stderr, cpuSeconds } = await runProcess(process.execPath, [...flags, join(here, 'share-consume-client.js'), JSON.stringify(cfg)])
+  const { code, lines, stderr, cpuSeconds } = await runProcess(process.execPath, [...flags, join(here, 'share-consume-client.js'), JSON.stringify(cfg)], RUN_TIMEOUT_MS)
   const last = lines.map(l => l.text).filter(t => t.startsWith('{')).pop()
   if (last === undefined) throw new Error(`${tool} client exited with ${code} without a result: ${stderr.trim().split('\n').slice(-3).join(' | ')}`)
   return { ...JSON.parse(last) as RunResult, cpuSeconds }
@@ -180,7 +135,7 @@ async function runJava (cfg: RunConfig): Promise<RunResult & { reportedPerSec: n
     '--command-property', 'fetch.min.bytes=1'
   ])
   const args = [...JAVA_OPTS, ...cmd.args.filter(a => !a.startsWith('-Xmx') && a !== '-XX:+UseSerialGC')]
-  const { code, lines, stderr, cpuSeconds } = await runProcess(cmd.command, args)
+  const { code, lines, stderr, cpuSeconds } = await runProcess(cmd.command, args, RUN_TIMEOUT_MS)
   // start.time, end.time, data.consumed.in.MB, MB.sec, nMsg.sec, data.consumed.in.nMsg, fetch.time.ms
   const row = lines.find(l => /^\d{4}-\d\d-\d\dT.*, .*, [\d.]+, [\d.]+, [\d.]+, \d+, \d+$/.test(l.text))
   // Its log (warnings only) goes to stderr: an ignored or refused setting would show there.
