@@ -13,8 +13,8 @@
  * Passes when: RSS ≤ 200 MB throughout; the heap is flat after warm-up (median of the last
  * quarter of samples ≤ 1.2 × median of the second quarter); no lock expiries; lost = 0 and the
  * drain finds nothing; throughput steady (records/s over the last 10 % of records within 15 %
- * of the rate over the middle 50 %). Writes soak-<date>.svg (memory and throughput over time)
- * and soak-<date>.json into `--out`; the last line is one JSON object.
+ * of the rate over the middle 50 %). Writes soak-<date>-<host>.svg (memory and throughput over time)
+ * and soak-<date>-<host>.json into `--out`; the last line is one JSON object.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { hostname, loadavg } from 'node:os'
@@ -188,7 +188,7 @@ function report (samples: Sample[], info: { produceMs: number, lockExpiries: num
   const loadEnd = loadavg().map(r1)
   const date = new Date().toISOString().slice(0, 10)
   mkdirSync(values.out, { recursive: true })
-  const svgPath = join(values.out, `soak-${date}.svg`)
+  const svgPath = join(values.out, `soak-${date}-${hostname()}.svg`)
   writeFileSync(svgPath, lineChart(
     `bench:soak — ${RECORDS.toLocaleString('en')} × 1 KiB, ${CONCURRENCY} jobs of ${JOB_MS} ms; ${hostname()}, Node ${process.version}, load ${info.loadStart.join(' ')}`,
     'seconds since the App started', [
@@ -210,7 +210,7 @@ function report (samples: Sample[], info: { produceMs: number, lockExpiries: num
     loopP99MsMedian: median(samples.map(s => s.loopP99Ms)), lockExpiries: info.lockExpiries, lost, duplicates, drained: info.drained, stalled: info.stalled,
     checks, pass, loadavg: { start: info.loadStart, end: loadEnd }, svg: svgPath
   }
-  writeFileSync(join(values.out, `soak-${date}.json`), JSON.stringify({ ...summary, samples }, null, 1) + '\n')
+  writeFileSync(join(values.out, `soak-${date}-${hostname()}.json`), JSON.stringify({ ...summary, samples }, null, 1) + '\n')
   console.log(`soak: ${RECORDS.toLocaleString('en')} records in ${summary.seconds} s; RSS max ${maxRss} MB; heap ${heapQ2} → ${heapQ4} MB (2nd → last quarter); ` +
     `${summary.recordsPerSec.middle} → ${summary.recordsPerSec.last10Percent} records/s (middle → last 10 %); lock expiries ${info.lockExpiries}; lost ${lost}; duplicates ${duplicates}; drained ${info.drained}; load ${info.loadStart.join(' ')} → ${loadEnd.join(' ')}`)
   for (const [name, ok] of Object.entries(checks)) console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}`)
