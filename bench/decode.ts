@@ -15,13 +15,19 @@
  * from the Java producer capture (test/fixtures/records/bench-zstd.bin), copied 5 times with
  * new base offsets (outside the CRC). Rounds interleave the decoders after a warm-up; each
  * figure is the median over rounds. MB/s counts record-batch bytes as fetched (compressed).
- * The last line is one JSON object: ratios are kshare / peer on uncompressed batches.
+ * Rates are per CPU second of this process (`process.cpuUsage`, GC threads included), not per
+ * wall second: on a shared machine the wall clock counts other processes' turns.
+ *
+ * The CRC32C section times each kernel alone on 16 KiB, 200 KiB and 1 MiB (unaligned start),
+ * and the check inside decode: (kshare - kshare with CRC off) per byte of batches. The last
+ * line is one JSON object: ratios are kshare / peer on uncompressed batches.
  */
 import { parseArgs } from 'node:util'
 import { Reader as PlatformaticReader, readRecordsBatches } from '@platformatic/kafka'
 import { Decoder, decodeRecordBatchFrom, decodeRecordBatchFromSync } from '@kafkats/client'
 import { decodeResponse, encodeResponse, ShareFetch, type ResponseInput } from '../protocol/index.js'
 import { assembleShareRecords, BATCH, canCompress, encodeRecordBatch, type CompressionCodec } from '../protocol/records/index.js'
+import { CRC32C_KERNEL, crc32cPortable, crc32cWasm } from '../protocol/records/crc32c.js'
 import { benchRecords, BENCH_RECORD_COUNT, loadRecordFixture } from '../test/helpers/record-fixtures.js'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, 'round-ms': { type: 'string', default: '400' } } })
@@ -137,16 +143,29 @@ async function probe (decode: Decode): Promise<string | null> {
   }
 }
 
-async function timeFor (decode: Decode, ms: number): Promise<number> {
+/** CPU milliseconds (user + system) this process has used. */
+function cpuMs (): number {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1000
+}
+
+/** Runs `work` for `ms` CPU milliseconds; returns runs per CPU second. */
+async function runsPerCpuSecond (work: () => unknown, ms: number): Promise<number> {
   let runs = 0
-  const start = performance.now()
+  const start = cpuMs()
   let elapsed = 0
   do {
-    await decode()
+    const result = work()
+    if (result instanceof Promise) await result // a sync kernel must not pay for a microtask per call
     runs++
-    elapsed = performance.now() - start
+    // Reading the CPU clock is a system call (~1 µs): not after every 16 KiB checksum.
+    if ((runs & 15) === 0 || result instanceof Promise) elapsed = cpuMs() - start
   } while (elapsed < ms)
-  return runs * RECORDS / (elapsed / 1000)
+  return runs / (elapsed / 1000)
+}
+
+async function timeFor (decode: Decode, ms: number): Promise<number> {
+  return RECORDS * await runsPerCpuSecond(decode, ms)
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
@@ -183,6 +202,35 @@ for (const codec of CODECS) {
   }
 }
 
+/** GB/s of each CRC32C kernel alone, per size, median over alternated rounds. */
+async function crcKernels (): Promise<Record<string, Record<string, number>>> {
+  const data = Buffer.alloc((1 << 20) + 64)
+  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 13
+  const kernels: Array<[string, (d: Uint8Array, start: number, end: number) => number]> = [['js', crc32cPortable]]
+  if (crc32cWasm !== null) kernels.push(['wasm', crc32cWasm])
+  const out: Record<string, Record<string, number>> = {}
+  for (const size of [16 * 1024, 200 * 1024, 1024 * 1024]) {
+    const samples = new Map<string, number[]>(kernels.map(([name]) => [name, []]))
+    for (const [, kernel] of kernels) await runsPerCpuSecond(() => kernel(data, 5, 5 + size), 200)
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, kernel] of kernels) samples.get(name)!.push(await runsPerCpuSecond(() => kernel(data, 5, 5 + size), ROUND_MS / 2) * size / 1e9)
+    }
+    out[`${size / 1024} KiB`] = Object.fromEntries(kernels.map(([name]) => [name, Math.round(median(samples.get(name)!) * 100) / 100]))
+  }
+  return out
+}
+
+const crc = await crcKernels()
+const decodeRate = (name: string): number | null => {
+  const r = details.none![name]
+  return r === undefined || 'null' in r ? null : r.recordsPerSec
+}
+const on = decodeRate('kshare')
+const off = decodeRate('kshare (CRC off)')
+const uncompressedBytes = batches('none').bytes.length
+/** GB/s at which the check runs inside decode: batch bytes over the time it adds per response. */
+const inDecode = on === null || off === null ? null : Math.round(uncompressedBytes / (RECORDS / on - RECORDS / off) / 1e9 * 100) / 100
+
 console.log(`decode benchmark: Node ${process.version}, ${RECORDS} records of 1 KiB per ShareFetch response (${BATCHES} batches), median of ${ROUNDS} rounds of ${ROUND_MS} ms`)
 console.log('CRC32C verification: kshare yes (default); @kafkats/client yes (its default; native @node-rs/crc32 when installed, as here via @platformatic/kafka\'s optional dependency); @platformatic/kafka no (its record decoder never checks)')
 for (const codec of CODECS) {
@@ -197,4 +245,9 @@ const ratio = (peer: string): number | null => {
   if (ours === undefined || theirs === undefined || 'null' in ours || 'null' in theirs) return null
   return Math.round(ours.recordsPerSec / theirs.recordsPerSec * 100) / 100
 }
-console.log(JSON.stringify({ bench: 'decode', ratios: { platformatic: ratio('platformatic'), kafkats: ratio('kafkats') }, details }))
+console.log(`\nCRC32C kernels alone, GB/s per CPU second (crc32c() runs ${CRC32C_KERNEL} from 512 bytes):`)
+for (const [size, byKernel] of Object.entries(crc)) {
+  console.log('  ' + size.padEnd(10) + Object.entries(byKernel).map(([name, gbps]) => `${name} ${gbps.toFixed(2)}`).join('  '))
+}
+console.log(`  inside decode (uncompressed, 5 batches of ~${Math.round(uncompressedBytes / BATCHES / 1024)} KiB): ${inDecode ?? 'n/a'} GB/s`)
+console.log(JSON.stringify({ bench: 'decode', ratios: { platformatic: ratio('platformatic'), kafkats: ratio('kafkats') }, crc32c: { kernel: CRC32C_KERNEL, gbps: crc, inDecodeGbps: inDecode }, details }))

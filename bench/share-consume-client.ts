@@ -36,6 +36,11 @@ export interface RunConfig {
   kafkatsConcurrency: number
   /** Give up when no record arrived for this long, ms. */
   idleTimeoutMs: number
+  /**
+   * kshare only, for several processes sharing the group (bench/share-scale.ts): stop, without
+   * error, once records came and then none for this long (the others took the rest).
+   */
+  drainIdleMs?: number
 }
 
 /** What a run reports (one JSON line). */
@@ -57,6 +62,10 @@ export interface RunResult {
   ms: number
   /** Why the run failed, or null. */
   error: string | null
+  /** Epoch ms of the clock start (to line up several processes). */
+  startEpochMs?: number
+  /** User + system CPU seconds of the whole client process (set by the benchmark, which sees it exit). */
+  cpuSeconds?: number | null
 }
 
 class Tally {
@@ -104,6 +113,7 @@ async function runKshare (cfg: RunConfig): Promise<RunResult> {
       else ackErrors.push(`${r.topic}-${r.partition}: ${r.error.message}`)
     }
   })
+  const startEpochMs = Date.now()
   const start = performance.now()
   const tally = new Tally(cfg.perPartition, start)
   let error: string | null = null
@@ -114,6 +124,7 @@ async function runKshare (cfg: RunConfig): Promise<RunResult> {
     while (tally.delivered < cfg.records) {
       const batch = await consumer.poll(1000)
       if (batch.length === 0) {
+        if (cfg.drainIdleMs !== undefined && tally.delivered > 0 && performance.now() - idleSince > cfg.drainIdleMs) break
         if (performance.now() - idleSince > cfg.idleTimeoutMs) throw new Error(`no record for ${cfg.idleTimeoutMs} ms after ${tally.delivered}`)
         continue
       }
@@ -129,7 +140,7 @@ async function runKshare (cfg: RunConfig): Promise<RunResult> {
     await consumer.close()
   }
   if (error === null && ackErrors.length > 0) error = `acknowledgements failed: ${ackErrors.slice(0, 3).join('; ')}`
-  return { tool: 'kshare', ...counts(tally), accepted, ms, error }
+  return { tool: 'kshare', ...counts(tally), accepted, ms, error, startEpochMs }
 }
 
 async function runKafkats (cfg: RunConfig): Promise<RunResult> {

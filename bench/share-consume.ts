@@ -41,16 +41,19 @@
  * clients) and the group then shows lag 0 on every partition (Admin.describeShareGroupOffsets,
  * KIP-1226); a run that misses records is failed.
  * records/s = records / (clock stop − clock start); medians over the rounds.
+ * CPU s per 1M records: user + system CPU of the whole client process (bash `times` around it;
+ * start-up included: for Java that is JVM start and JIT, for Node module loading), per million
+ * records; `cpuVsJava` is kshare's over Java's (lower is better, target ≤ 0.7).
  * `--profile <dir>` writes a V8 CPU profile of each Node client run to <dir>/<tool>/ (node --cpu-prof).
  * The last line is one JSON object: ratios are kshare / peer (medians).
  */
-import { spawn } from 'node:child_process'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Admin, Producer, ShareConsumer, type Message } from '../index.js'
 import { ensureSharedBroker, kafkaToolClass, kafkaToolCommand, releaseSharedBroker } from '../test/harness/index.js'
+import { runProcess } from './run-process.js'
 import type { RunConfig, RunResult } from './share-consume-client.js'
 
 const { values } = parseArgs({
@@ -101,42 +104,20 @@ interface Run extends RunResult {
   javaReportedPerSec?: number
   /** Java only: WARN/ERROR lines of its log. */
   warnings?: string[]
+  /** Client process CPU seconds per million records (null when failed or unmeasured). */
+  cpuSecondsPerMillion?: number | null
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
 const round1 = (x: number): number => Math.round(x * 10) / 10
 const median = (xs: number[]): number | null => xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 
-/** Runs a command; resolves with its stdout lines, each stamped with its arrival time (epoch ms). */
-function runProcess (command: string, args: string[]): Promise<{ code: number | null, lines: Array<{ at: number, text: string }>, stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    const lines: Array<{ at: number, text: string }> = []
-    let partial = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      const at = Date.now()
-      const parts = (partial + chunk.toString()).split('\n')
-      partial = parts.pop()!
-      for (const text of parts) lines.push({ at, text })
-    })
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS)
-    child.on('error', err => { clearTimeout(timer); reject(err) })
-    child.on('close', code => {
-      clearTimeout(timer)
-      if (partial !== '') lines.push({ at: Date.now(), text: partial })
-      resolve({ code, lines, stderr })
-    })
-  })
-}
-
 async function runNode (tool: 'kshare' | 'kafkats', cfg: RunConfig): Promise<RunResult> {
   const flags = values.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${join(values.profile, tool)}`] : []
-  const { code, lines, stderr } = await runProcess(process.execPath, [...flags, join(here, 'share-consume-client.js'), JSON.stringify(cfg)])
+  const { code, lines, stderr, cpuSeconds } = await runProcess(process.execPath, [...flags, join(here, 'share-consume-client.js'), JSON.stringify(cfg)], RUN_TIMEOUT_MS)
   const last = lines.map(l => l.text).filter(t => t.startsWith('{')).pop()
   if (last === undefined) throw new Error(`${tool} client exited with ${code} without a result: ${stderr.trim().split('\n').slice(-3).join(' | ')}`)
-  return JSON.parse(last) as RunResult
+  return { ...JSON.parse(last) as RunResult, cpuSeconds }
 }
 
 async function runJava (cfg: RunConfig): Promise<RunResult & { reportedPerSec: number, warnings: string[] }> {
@@ -154,12 +135,12 @@ async function runJava (cfg: RunConfig): Promise<RunResult & { reportedPerSec: n
     '--command-property', 'fetch.min.bytes=1'
   ])
   const args = [...JAVA_OPTS, ...cmd.args.filter(a => !a.startsWith('-Xmx') && a !== '-XX:+UseSerialGC')]
-  const { code, lines, stderr } = await runProcess(cmd.command, args)
+  const { code, lines, stderr, cpuSeconds } = await runProcess(cmd.command, args, RUN_TIMEOUT_MS)
   // start.time, end.time, data.consumed.in.MB, MB.sec, nMsg.sec, data.consumed.in.nMsg, fetch.time.ms
   const row = lines.find(l => /^\d{4}-\d\d-\d\dT.*, .*, [\d.]+, [\d.]+, [\d.]+, \d+, \d+$/.test(l.text))
   // Its log (warnings only) goes to stderr: an ignored or refused setting would show there.
   const warnings = [...new Set(stderr.split('\n').filter(l => / (WARN|ERROR) /.test(l)).map(l => l.replace(/^\[[^\]]*\] /, '').slice(0, 200)))].slice(0, 5)
-  const base = { tool: 'java', delivered: 0, unique: -1, accepted: -1, bytes: 0, firstRecordMs: -1, lastRecordMs: -1, ms: -1, reportedPerSec: 0, warnings }
+  const base = { tool: 'java', delivered: 0, unique: -1, accepted: -1, bytes: 0, firstRecordMs: -1, lastRecordMs: -1, ms: -1, reportedPerSec: 0, warnings, cpuSeconds }
   if (code !== 0 || row === undefined) {
     const why = [...lines.map(l => l.text), ...stderr.trim().split('\n')].filter(l => l !== '').slice(-3).join(' | ')
     return { ...base, error: `ShareConsumerPerformance exited with ${code}: ${why}` }
@@ -276,10 +257,11 @@ async function main (): Promise<void> {
         if (error === null) error = await checkGroup(admin, groupId, perPartition)
         const { reportedPerSec, warnings, ...rest } = result
         const run: Run = { ...rest, error, round, load1, recordsPerSec: error === null ? Math.round(RECORDS / (result.ms / 1000)) : null }
+        run.cpuSecondsPerMillion = error === null && result.cpuSeconds != null ? Math.round(result.cpuSeconds / RECORDS * 1e6 * 100) / 100 : null
         if (reportedPerSec !== undefined) run.javaReportedPerSec = Math.round(reportedPerSec)
         if (warnings !== undefined && warnings.length > 0) run.warnings = warnings
         runs[tool].push(run)
-        process.stderr.write(`round ${round} ${tool.padEnd(7)} ${run.recordsPerSec === null ? `FAILED: ${error}` : `${run.recordsPerSec.toLocaleString('en')} records/s (${Math.round(result.ms)} ms)`}  load ${load1}\n`)
+        process.stderr.write(`round ${round} ${tool.padEnd(7)} ${run.recordsPerSec === null ? `FAILED: ${error}` : `${run.recordsPerSec.toLocaleString('en')} records/s (${Math.round(result.ms)} ms), CPU ${result.cpuSeconds ?? '?'} s`}  load ${load1}\n`)
       }
     }
   } finally {
@@ -324,6 +306,10 @@ function report (runs: Record<Tool, Run[]>, info: { topic: string, perPartition:
     const p = phases[tool]!
     console.log(`  ${tool.padEnd(8)} ${p.firstRecordMs ?? '-'} ms / ${p.recordsPerSecAfterFirst?.toLocaleString('en') ?? '-'} records/s / ${p.tailMs ?? '-'} ms`)
   }
+  const cpu = Object.fromEntries(TOOLS.map(tool => [tool, median(runs[tool].flatMap(r => r.cpuSecondsPerMillion == null ? [] : [r.cpuSecondsPerMillion]))]))
+  console.log('client CPU (user + system of the client process, start-up included) per 1M records, medians')
+  for (const tool of TOOLS) console.log(`  ${tool.padEnd(8)} ${cpu[tool] ?? '-'} s   (runs: ${runs[tool].map(r => r.cpuSecondsPerMillion ?? '-').join('  ')})`)
+  const cpuVsJava = cpu.kshare == null || cpu.java == null ? null : Math.round(cpu.kshare / cpu.java * 100) / 100
   for (const tool of TOOLS) for (const r of runs[tool]) if (r.error !== null) console.log(`  failed: round ${r.round} ${tool}: ${r.error}`)
   const ratio = (peer: Tool): number | null => {
     const ours = medians.kshare
@@ -341,6 +327,8 @@ function report (runs: Record<Tool, Run[]>, info: { topic: string, perPartition:
     settings: { ...SETTINGS, javaOpts: JAVA_OPTS.join(' '), ackMode: { kshare: 'implicit (piggybacked on ShareFetch), final commitSync', java: 'implicit, final commitSync', kafkats: 'runEach handler ack()' } },
     loadavg: { start: info.loadStart, end: loadEnd },
     medians,
+    cpuSecondsPerMillion: cpu,
+    cpuVsJava,
     phases,
     failed,
     rounds: Object.fromEntries(TOOLS.map(tool => [tool, runs[tool].map(r => ({
@@ -350,13 +338,14 @@ function report (runs: Record<Tool, Run[]>, info: { topic: string, perPartition:
       firstRecordMs: Math.round(r.firstRecordMs),
       lastRecordMs: Math.round(r.lastRecordMs),
       delivered: r.delivered,
+      cpuSecondsPerMillion: r.cpuSecondsPerMillion ?? null,
       load1: r.load1,
       ...(r.javaReportedPerSec !== undefined ? { javaReportedPerSec: r.javaReportedPerSec } : {}),
       ...(r.warnings !== undefined ? { warnings: r.warnings } : {}),
       ...(r.error !== null ? { error: r.error } : {})
     }))]))
   }
-  console.log(JSON.stringify({ bench: 'share-consume', ratios: { java: ratio('java'), kafkats: ratio('kafkats') }, details }))
+  console.log(JSON.stringify({ bench: 'share-consume', ratios: { java: ratio('java'), kafkats: ratio('kafkats') }, cpuVsJava, details }))
 }
 
 await main()

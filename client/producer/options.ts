@@ -16,7 +16,13 @@ export interface ProducerOptions extends Omit<ClusterOptions, 'maxInFlightReques
   acks?: -1 | 1
   /** How long a partition's batch waits for more records before it is sent, ms. Default 5 (Java 4.0+). */
   lingerMs?: number
-  /** Bytes of records per batch (uncompressed, approximate); a batch is sent once full. Default 16 384. */
+  /**
+   * Bytes of records per batch (uncompressed, approximate); a batch is sent once full.
+   * Default 262 144 (Java: 16 384; librdkafka: 1 000 000). With 5 batches in flight per
+   * partition, the batch size caps a partition's throughput at 5 batches per round trip:
+   * bench:produce measured 9k records/s at 16 KiB and 32k at 256 KiB (acks=all, 3 replicas).
+   * Batches hold records, not preallocated buffers, so a larger size costs no idle memory.
+   */
   batchSize?: number
   /**
    * Codec for record batches. Default `'none'`. `'gzip'` and `'snappy'` work everywhere;
@@ -91,7 +97,7 @@ export function resolveProducerOptions (o: ProducerOptions): ResolvedProducerOpt
   }
   if (!canCompress(compression)) {
     throw new ConfigurationError(compression === 'zstd'
-      ? 'compression zstd needs Node 22.15+ (zlib zstd) to encode; use gzip or snappy here'
+      ? `compression zstd needs Node 22.15+ (zstd in node:zlib) to encode; this is Node ${process.version}: upgrade Node, or use gzip or snappy`
       : `compression ${compression} cannot be encoded by kshare yet; use gzip or snappy`, 'compression')
   }
   // As Java: idempotence is on by default, but an explicit acks=1 turns the default off
@@ -120,7 +126,7 @@ export function resolveProducerOptions (o: ProducerOptions): ResolvedProducerOpt
   return {
     acks,
     lingerMs,
-    batchSize: positiveInt(o.batchSize ?? 16_384, 'batchSize'),
+    batchSize: positiveInt(o.batchSize ?? 262_144, 'batchSize'),
     compression,
     idempotent,
     maxInFlight,

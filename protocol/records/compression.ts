@@ -72,7 +72,7 @@ export function compress (codec: Exclude<CompressionCodec, 'none'>, data: Buffer
   const compressor = compressors[codec]
   if (compressor === undefined) {
     throw new CompressionError(codec, codec === 'zstd'
-      ? 'encoding needs a Node with zstd in zlib (22.15+)'
+      ? `encoding needs Node 22.15+ (zstd in node:zlib); this is Node ${process.version}`
       : 'encoding is not supported (no well-kept pure-JS encoder)', 0)
   }
   return compressor(data)

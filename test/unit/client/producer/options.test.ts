@@ -7,7 +7,7 @@ import { SendOperation } from '../../../../client/producer/send-operation.js'
 
 t.test('defaults follow the Java producer', async t => {
   t.match(resolveProducerOptions({ bootstrapServers: 'x:1' }), {
-    acks: -1, lingerMs: 5, batchSize: 16384, compression: 'none', idempotent: true, maxInFlight: 5,
+    acks: -1, lingerMs: 5, batchSize: 262144, compression: 'none', idempotent: true, maxInFlight: 5,
     requestTimeoutMs: 30000, deliveryTimeoutMs: 120000, maxBufferedBytes: 33554432, maxBlockMs: 60000,
     maxRequestSize: 1048576, retries: Infinity, retryBackoffMs: 100, retryBackoffMaxMs: 1000
   })

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { crc32c } from '../../../../protocol/records/index.js'
+import { CRC32C_KERNEL, crc32cPortable, crc32cWasm } from '../../../../protocol/records/crc32c.js'
+import { crc32cWasmSource, crc32cWasmSourcePath } from '../../../../scripts/build-crc32c-wasm.js'
 import { Prng } from '../../../helpers/random-message.js'
 
 /** Bit-at-a-time CRC32C straight from the definition: the reference for the table-driven code. */
@@ -38,4 +41,37 @@ t.test('the word-at-a-time path matches the definition at every length and align
     const view = data.subarray(1)
     t.equal(crc32c(view, start, end), reference(view.subarray(start, end)), `view [${start}, ${end})`)
   }
+})
+
+t.test('both kernels match the definition at all lengths 0..1024 and unaligned offsets', async t => {
+  t.equal(CRC32C_KERNEL, 'wasm', 'Node 20 loads the WebAssembly kernel')
+  const kernels = { js: crc32cPortable, wasm: crc32cWasm! }
+  const rng = new Prng(14)
+  const data = rng.bytes(1024 + 16)
+  for (const [name, kernel] of Object.entries(kernels)) {
+    let mismatches = 0
+    for (let length = 0; length <= 1024; length++) {
+      for (let start = 0; start < 8; start++) {
+        if (kernel(data, start, start + length) !== reference(data.subarray(start, start + length))) mismatches++
+      }
+    }
+    t.equal(mismatches, 0, `${name}: lengths 0..1024 at offsets 0..7`)
+  }
+})
+
+t.test('the kernels agree on random inputs larger than the WebAssembly chunk', async t => {
+  const rng = new Prng(1414)
+  const big = rng.bytes(300_000)
+  t.equal(crc32cWasm!(big), reference(big), '300,000 bytes: wasm kernel = definition')
+  t.equal(crc32cPortable(big), reference(big), '300,000 bytes: JS kernel = definition')
+  for (let i = 0; i < 40; i++) {
+    const start = rng.int(0, 4096)
+    const end = rng.int(start, big.length)
+    const view = big.subarray(rng.int(0, 3))
+    t.equal(crc32c(view, start, end), crc32cPortable(view, start, end), `crc32c = JS kernel on [${start}, ${end})`)
+  }
+})
+
+t.test('the shipped WebAssembly bytes are what scripts/build-crc32c-wasm.ts builds', async t => {
+  t.equal(readFileSync(crc32cWasmSourcePath(), 'utf8'), crc32cWasmSource(), 'run npm run build:crc32c-wasm after changing the kernel')
 })
