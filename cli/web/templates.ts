@@ -176,7 +176,7 @@ Reset start offsets of every partition to
 </form>
 <% if (it.dlqs.length > 0) { %><p>Dead letter topics of reporting Apps: <% for (const t of it.dlqs) { %><a href="<%= it.base %>/dead-letters?topic=<%= encodeURIComponent(t) %>"><%= t %></a> <% } %></p><% } %>
 <% if (it.page) { %>
-<p>Partition <%= it.partition %>: offsets <%= it.page.start %>–<%= it.page.end %> (<span data-testid="dlq-total"><%= it.page.end - it.page.start %></span> records), newest first.</p>
+<p>Partition <%= it.partition %>: offsets <%= it.page.end > it.page.start ? it.page.start + '–' + (it.page.end - 1n) : 'none' %> (<span data-testid="dlq-total"><%= it.page.end - it.page.start %></span> records), newest first.</p>
 <% if (it.allowActions) { %>
 <form id="selection" method="post" action="<%= it.base %>/dead-letters/actions" data-confirm="Apply to the selected dead letters?">
 <input type="hidden" name="token" value="<%= it.token %>">

@@ -67,7 +67,9 @@ t.test('Java and kshare consumers through the proxy: no violations; the pcap rea
   for (const [tool, args] of [
     ['kafka-share-groups', ['--describe', '--group', groups[0]!]],
     ['kafka-topics', ['--describe', '--topic', topic]],
-    ['kafka-configs', ['--describe', '--entity-type', 'groups', '--entity-name', groups[0]!]]
+    ['kafka-configs', ['--describe', '--entity-type', 'groups', '--entity-name', groups[0]!]],
+    // The console consumer has left: its group is empty, so its start offset may be reset.
+    ['kafka-share-groups', ['--reset-offsets', '--group', groups[0]!, '--topic', topic, '--to-earliest', '--execute']]
   ] as const) {
     const admin = await runKafkaTool(kafkaToolClass(tool), ['--bootstrap-server', via, ...args], { timeoutMs: 60_000 })
     t.equal(admin.code, 0, `${tool}: ${admin.stderr.slice(-300)}`)
@@ -85,6 +87,7 @@ t.test('Java and kshare consumers through the proxy: no violations; the pcap rea
   t.match(summary, /undecoded frames: 0\n/, 'every frame of every tool decoded')
   t.match(out, /→ ShareGroupDescribe v\d+ c=\d+ groups=\[conf-ok-java/, 'admin requests show their group')
   t.match(out, /→ DescribeConfigs v\d+ c=\d+ resource=conf-ok-java/, 'and their resource')
+  t.match(out, /→ AlterShareGroupOffsets v\d+ c=\d+/, 'the offsets reset went through the proxy')
   t.comment(summary)
   const shareFetches = Number(/^ShareFetch\s+(\d+)/m.exec(summary)?.[1])
   t.ok(shareFetches > 0)
@@ -139,4 +142,24 @@ t.test('--listen 0.0.0.0:0 --advertise 127.0.0.1:0; --json lines read back by de
   t.equal(decoded.out.split('\n').filter(l => /#\d+ kshare-cli → Metadata v\d+/.test(l)).length, frames.filter(f => f.api === 'Metadata' && f.direction === 'request').length, 'decode reads the log back: the same Metadata requests')
   t.match(decoded.out, new RegExp(`← Metadata v\\d+ c=\\d+ [\\d.]+ms ok topics=\\[${topic}\\]`))
   t.match(decoded.out, /host: "127\.0\.0\.1"/, 'verbose shows the fields (rewritten addresses)')
+})
+
+// With --verbose the proxy shows each record the broker hands out: offset, delivery count,
+// key and value, for Java's console share consumer as for any client.
+t.test('--verbose: ShareFetch responses show their records with keys, values and delivery counts', async t => {
+  const bootstrap = testBootstrap()
+  const topic = uniqueName('proxy-records')
+  await createTopic(bootstrap, topic, 1)
+  await produceRecords(bootstrap, topic, 5, 1)
+  const group = uniqueName('proxy-records-g')
+  await setGroupConfigs(bootstrap, group, { 'share.auto.offset.reset': 'earliest' })
+  const proxy = await startProxy(['--verbose', '--api', 'ShareFetch'])
+  const java = await runKafkaTool(kafkaToolClass('kafka-console-share-consumer'), [
+    '--bootstrap-server', `127.0.0.1:${proxy.port}`, '--topic', topic, '--group', group, '--max-messages', '5'
+  ], { timeoutMs: 120_000 })
+  t.equal(java.code, 0, java.stderr.slice(-500))
+  const { code, out, err } = await proxy.stop()
+  t.equal(code, 0, err)
+  for (let i = 0; i < 5; i++) t.match(out, new RegExp(`\\b${i} \\S+ delivery=1 key="key-${i}" value="value-${i}"`), `record ${i} shown with its key, value and delivery count`)
+  t.match(out, /crc=0x[0-9a-f]+ ok/, 'batch CRCs checked')
 })
