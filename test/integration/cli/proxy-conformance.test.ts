@@ -22,6 +22,38 @@ async function monitoredProxy (t: { teardown: (fn: () => Promise<void>) => void 
   return { port: local.port, lines, monitor, proxy }
 }
 
+/**
+ * A member made of raw frames through the proxy at `port`: joined `group` (subscribed to
+ * `topic`, one partition) at its coordinator, with a connection to the partition's leader.
+ */
+async function rawMember (t: { teardown: (fn: () => void) => void }, port: number, topic: string, group: string): Promise<{ fetcher: RawClient, memberId: string, memberEpoch: number, topicId: string }> {
+  const boot = await RawClient.connect('127.0.0.1', port)
+  t.teardown(() => boot.close())
+  const metadata = await boot.call(Metadata, 12, { topics: [{ topicId: ZERO_UUID, name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false })
+  const meta = metadata.topics[0]!
+  const leader = metadata.brokers.find(b => b.nodeId === meta.partitions[0]!.leaderId)!
+  // A new cluster answers COORDINATOR_NOT_AVAILABLE until its group topics exist: ask again, as clients do.
+  let coordinator = (await boot.call(FindCoordinator, 6, { keyType: 0, coordinatorKeys: [group] })).coordinators[0]!
+  for (let i = 0; i < 60 && coordinator.errorCode !== 0; i++) {
+    await new Promise(resolve => setTimeout(resolve, 250))
+    coordinator = (await boot.call(FindCoordinator, 6, { keyType: 0, coordinatorKeys: [group] })).coordinators[0]!
+  }
+  if (coordinator.errorCode !== 0) throw new Error(`no coordinator for ${group}: error ${coordinator.errorCode}`)
+  const coord = await RawClient.connect(coordinator.host, coordinator.port)
+  t.teardown(() => coord.close())
+  const fetcher = await RawClient.connect(leader.host, leader.port)
+  t.teardown(() => fetcher.close())
+  const memberId = randomUuid()
+  let memberEpoch = 0
+  for (let i = 0; i < 30; i++) {
+    const hb = await coord.call(ShareGroupHeartbeat, 1, { groupId: group, memberId, memberEpoch, subscribedTopicNames: memberEpoch === 0 ? [topic] : null })
+    if (hb.errorCode === 0) memberEpoch = hb.memberEpoch
+    if (hb.assignment !== null && hb.assignment.topicPartitions.length > 0) break
+    await new Promise(resolve => setTimeout(resolve, 500))
+  }
+  return { fetcher, memberId, memberEpoch, topicId: meta.topicId }
+}
+
 const batch = (first: number, last: number, type: number): { firstOffset: bigint, lastOffset: bigint, acknowledgeTypes: number[] } =>
   ({ firstOffset: BigInt(first), lastOffset: BigInt(last), acknowledgeTypes: [type] })
 
@@ -36,29 +68,9 @@ t.test('the conformance checker catches a misbehaving member', async t => {
   await produceRecords(bootstrap, topic, 20, 1)
   const { port, lines, monitor } = await monitoredProxy(t)
 
-  const boot = await RawClient.connect('127.0.0.1', port)
-  t.teardown(() => boot.close())
-  const metadata = await boot.call(Metadata, 12, { topics: [{ topicId: ZERO_UUID, name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false })
-  const meta = metadata.topics[0]!
-  const leader = metadata.brokers.find(b => b.nodeId === meta.partitions[0]!.leaderId)!
-  const coordinator = (await boot.call(FindCoordinator, 6, { keyType: 0, coordinatorKeys: [group] })).coordinators[0]!
-  t.equal(coordinator.errorCode, 0)
-  const coord = await RawClient.connect(coordinator.host, coordinator.port)
-  t.teardown(() => coord.close())
-  const fetcher = await RawClient.connect(leader.host, leader.port)
-  t.teardown(() => fetcher.close())
-
-  const memberId = randomUuid()
-  let memberEpoch = 0
-  for (let i = 0; i < 30; i++) {
-    const hb = await coord.call(ShareGroupHeartbeat, 1, { groupId: group, memberId, memberEpoch, subscribedTopicNames: memberEpoch === 0 ? [topic] : null })
-    if (hb.errorCode === 0) memberEpoch = hb.memberEpoch
-    if (hb.assignment !== null && hb.assignment.topicPartitions.length > 0) break
-    await new Promise(resolve => setTimeout(resolve, 500))
-  }
+  const { fetcher, memberId, memberEpoch, topicId } = await rawMember(t, port, topic, group)
   t.ok(memberEpoch > 0, 'joined the group')
 
-  const topicId = meta.topicId
   let epoch = 0
   const fetch = async (shareSessionEpoch: number, acks: ReturnType<typeof batch>[] = []): Promise<number> => {
     const r = await fetcher.call(ShareFetch, 2, {
@@ -131,30 +143,13 @@ t.test('an ack after the lock ran out is an event with how late it was', async t
   await setGroupConfigs(bootstrap, group, { 'share.auto.offset.reset': 'earliest', 'share.record.lock.duration.ms': '1000' })
   await produceRecords(bootstrap, topic, 2, 1)
   const { port, lines, monitor } = await monitoredProxy(t)
-  const boot = await RawClient.connect('127.0.0.1', port)
-  t.teardown(() => boot.close())
-  const metadata = await boot.call(Metadata, 12, { topics: [{ topicId: ZERO_UUID, name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false })
-  const meta = metadata.topics[0]!
-  const leader = metadata.brokers.find(b => b.nodeId === meta.partitions[0]!.leaderId)!
-  const coordinator = (await boot.call(FindCoordinator, 6, { keyType: 0, coordinatorKeys: [group] })).coordinators[0]!
-  const coord = await RawClient.connect(coordinator.host, coordinator.port)
-  t.teardown(() => coord.close())
-  const fetcher = await RawClient.connect(leader.host, leader.port)
-  t.teardown(() => fetcher.close())
-  const memberId = randomUuid()
-  let memberEpoch = 0
-  for (let i = 0; i < 30; i++) {
-    const hb = await coord.call(ShareGroupHeartbeat, 1, { groupId: group, memberId, memberEpoch, subscribedTopicNames: memberEpoch === 0 ? [topic] : null })
-    if (hb.errorCode === 0) memberEpoch = hb.memberEpoch
-    if (hb.assignment !== null && hb.assignment.topicPartitions.length > 0) break
-    await new Promise(resolve => setTimeout(resolve, 500))
-  }
+  const { fetcher, memberId, topicId } = await rawMember(t, port, topic, group)
   let epoch = 0
   let lock = 0
   for (let i = 0; i < 10 && lock === 0; i++) {
     const r = await fetcher.call(ShareFetch, 2, {
       groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 200, minBytes: 1, maxBytes: 1 << 20, maxRecords: 10, batchSize: 10,
-      topics: [{ topicId: meta.topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: []
+      topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: []
     })
     if (r.errorCode === 0) epoch++
     if (r.responses.some(p => p.partitions.some(q => q.acquiredRecords.length > 0))) lock = r.acquisitionLockTimeoutMs
@@ -163,7 +158,7 @@ t.test('an ack after the lock ran out is an event with how late it was', async t
   await new Promise(resolve => setTimeout(resolve, 1500))
   await fetcher.call(ShareAcknowledge, 2, {
     groupId: group, memberId, shareSessionEpoch: epoch, isRenewAck: false,
-    topics: [{ topicId: meta.topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [batch(0, 1, 1)] }] }]
+    topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [batch(0, 1, 1)] }] }]
   })
   t.equal(monitor.findings.violations, 0)
   const late = lines.find(l => / ! event late-ack /.test(l))
