@@ -115,6 +115,7 @@ t.test('/readyz before and after the join, /healthz while a job blocks the event
   t.match(metrics.body, /kshare_client_connections_open [1-9]/, 'open connections')
   t.match(metrics.body, /kshare_client_received_bytes_total [1-9]\d*/, 'bytes in')
   const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics.body, encoding: 'utf8' })
+  t.equal(check.error, undefined, 'promtool runs (install it: apt-get install prometheus)')
   t.equal(check.status, 0, `promtool check metrics accepts the exposition: ${check.stdout}${check.stderr}`)
   t.comment(metrics.body.split('\n').filter((l) => l.startsWith('kshare_records_') || l.startsWith('kshare_client_requests_total')).join('\n'))
 })
