@@ -46,6 +46,9 @@ const STALL_MS = 60_000
 const DRAIN_MS = 10_000
 const MB = 1024 * 1024
 
+/** Present when run with `--expose-gc` (as `npm run bench:soak` does): heap samples follow a full GC. */
+const fullGc = (globalThis as { gc?: () => void }).gc
+
 /** Which sequence numbers the jobs saw, and how often. */
 const seen = new Uint8Array(RECORDS)
 let unique = 0
@@ -128,6 +131,8 @@ async function main (): Promise<void> {
       const t = (now - start) / 1000
       const accepted = unique
       if (accepted > last.accepted) lastProgress = now
+      // The live heap, not garbage V8 has not collected yet: a leak shows as growth after a full GC.
+      fullGc?.()
       const mem = process.memoryUsage()
       samples.push({
         t: r1(t), rssMb: r1(mem.rss / MB), heapMb: r1(mem.heapUsed / MB), loopP99Ms: r1(loop.percentile(99) / 1e6), loopMaxMs: r1(loop.max / 1e6),

@@ -26,8 +26,9 @@ export class Listener {
   readonly instances: ConsumerInstances
   readonly #plan: JobsPlan
   #stopping = false
-  #stop: () => void = () => {}
-  readonly #stopped = new Promise<void>((resolve) => { this.#stop = resolve })
+  // Woken by stop(). Not a promise to race against: every race adds a reaction to it that stays
+  // until it settles, a leak of a few objects per poll (the soak's heap grew 8 MB per 650k records).
+  readonly #stopWaiters = new Set<() => void>()
   #loop: Promise<void> = Promise.resolve()
   #phase: ListenerProbe['phase'] = 'waiting'
   #phaseSince = Date.now()
@@ -64,7 +65,7 @@ export class Listener {
   stop (): void {
     if (this.#stopping) return
     this.#stopping = true
-    this.#stop()
+    for (const wake of [...this.#stopWaiters]) wake()
     this.rt.consumer.wakeup()
   }
 
@@ -95,10 +96,10 @@ export class Listener {
     let lastError: unknown
     while (!this.#stopping) {
       this.#enter('waiting')
-      if (!rt.renew) await Promise.race([this.inFlight.whenNoPaused(), this.#stopped])
+      if (!rt.renew) await this.#untilStopped(this.inFlight.whenNoPaused(), undefined)
       // A client that cannot limit one poll may bring maxPollRecords: wait for the workers those need.
       const need = rt.consumer.limitsPerPoll ? 1 : this.#plan.workersFor(rt.maxPollRecords)
-      const free = await Promise.race([pool.whenFree(need), this.#stopped.then(() => 0)])
+      const free = await this.#untilStopped(pool.whenFree(need), 0)
       if (this.#stopping) break
       const maxRecords = this.#plan.pollLimit(free, rt.maxPollRecords)
       this.#enter('polling')
@@ -117,7 +118,9 @@ export class Listener {
           break
         }
         lastError = err
-        await this.#within(this.#stopped, rt.clock.now() + backoffDelay(failures++, POLL_RETRY))
+        let timer: unknown
+        await this.#untilStopped(new Promise<void>((resolve) => { timer = rt.clock.setTimeout(resolve, backoffDelay(failures++, POLL_RETRY)) }), undefined)
+        rt.clock.clearTimeout(timer)
         continue
       }
       lastError = undefined
@@ -162,6 +165,17 @@ export class Listener {
       this.pool.run(async () => await runJob(rt, inFlight, this.instances, entries))
     }
   }
+
+  // `promise`'s value, or `onStop` as soon as the listener stops; nothing stays attached afterwards.
+  #untilStopped<T> (promise: Promise<T>, onStop: T): Promise<T> {
+    if (this.#stopping) return Promise.resolve(onStop)
+    return new Promise<T>((resolve, reject) => {
+      const wake = (): void => resolve(onStop)
+      this.#stopWaiters.add(wake)
+      promise.then(resolve, reject).finally(() => this.#stopWaiters.delete(wake))
+    })
+  }
+
 
   // Waits for `promise`, or until `deadline` (epoch ms), whichever comes first.
   async #within (promise: Promise<unknown>, deadline: number): Promise<void> {
