@@ -129,6 +129,8 @@ t.test('idempotent producer: a producer id, and contiguous sequence numbers per 
   const topic = uniqueName('prod-idem')
   await admin.createTopics([{ name: topic, partitions: 2, replicationFactor: 1 }])
   const producer = new Producer({ bootstrapServers: bootstrap, lingerMs: 1, batchSize: 1024 })
+  // Closed however the test ends: a failed send once left it open and the file hung until tap's timeout.
+  t.teardown(() => producer.close())
   const batches = await captureBatches(async () => {
     await Promise.all(Array.from({ length: 50 }, (_, i) => producer.send({ topic, messages: [{ key: `k${i % 7}`, value: 'x'.repeat(100) }] })))
   })
@@ -152,7 +154,6 @@ t.test('idempotent producer: a producer id, and contiguous sequence numbers per 
   }
   const offsets = await endOffsets(bootstrap, topic, 2)
   t.equal(total(offsets), 50n)
-  await producer.close()
 })
 
 /**
