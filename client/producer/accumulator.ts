@@ -11,6 +11,12 @@ export class PartitionQueue {
   readonly inFlight: ProducerBatch[] = []
   /** Next sequence number to hand out (idempotent producers). */
   nextSequence = 0
+  /**
+   * The broker acknowledged a batch of this partition under the current epoch, so it holds
+   * our sequence state and refuses gaps (idempotent producers). Until then it would accept a
+   * later batch as the first one, so only one batch may be in flight.
+   */
+  sequenceKnown = false
 
   /** @param topic topic @param partition partition */
   constructor (readonly topic: string, readonly partition: number) {}

@@ -65,6 +65,7 @@ export class ProducerIdentity {
   bump (queues: Iterable<PartitionQueue>): void {
     for (const q of queues) {
       q.nextSequence = 0
+      q.sequenceKnown = false
       for (let i = 0; i < q.batches.length; i++) q.batches.get(i)!.resetSequence()
     }
     this.bumpPending = false

@@ -107,6 +107,10 @@ export class Sender {
         if (q.inFlight.length >= this.options.maxInFlight) continue
         // A retried batch must land before anything after it: send it alone, in order.
         if (head.baseSequence >= 0 && q.inFlight.length > 0) continue
+        // A broker without our state accepts any sequence as the first: had a first batch
+        // failed (e.g. a leader not ready on a new topic) while the next was accepted, the
+        // retry would find a gap. Java pipelines here and reorders after an epoch bump.
+        if (!q.sequenceKnown && q.inFlight.length > 0) continue
       }
       let requests = perNode.get(leader)
       if (requests === undefined) perNode.set(leader, requests = [])
@@ -172,7 +176,7 @@ export class Sender {
     }
     items.forEach((it, i) => {
       const v = verdict(it, i)
-      if ('offset' in v) this.complete(it.batch, v.offset)
+      if ('offset' in v) this.complete(it, v.offset)
       else if ('split' in v) this.split(it)
       else if ('retry' in v) this.retry(it, v.retry)
       else this.fail(it.batch, v.fatal)
@@ -197,12 +201,11 @@ export class Sender {
     }
     if (this.options.idempotent) {
       if (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
-        // Retriable when an earlier batch of the partition is still unresolved (it failed
-        // or is being retried) or sequences are about to restart; otherwise the broker lost
-        // our state and the batch fails (Java: OutOfOrderSequenceException, epoch bump).
-        if (this.identity.bumpPending || hasEarlier(it.q, batch)) return { retry: error }
-        this.identity.requestBump()
-        return { fatal: error }
+        // Waits for an earlier batch of the partition that is still unresolved (it failed or
+        // is being retried). Otherwise the broker lost our state: sequences restart under a
+        // new epoch and the batch is retried, as Java's idempotent producer does.
+        if (!this.identity.bumpPending && !hasEarlier(it.q, batch)) this.identity.requestBump()
+        return { retry: error }
       }
       if (code === ErrorCode.UNKNOWN_PRODUCER_ID) {
         // The broker dropped our producer state (retention): restart sequences, then retry.
@@ -217,7 +220,9 @@ export class Sender {
     return error.retriable ? { retry: error } : { fatal: error }
   }
 
-  private complete (batch: ProducerBatch, offset: bigint): void {
+  private complete (it: InFlightBatch, offset: bigint): void {
+    const { batch } = it
+    it.q.sequenceKnown = true
     if (channels.producerBatch.hasSubscribers) publishBatch(batch, 'sent')
     batch.complete(offset)
     this.budget.release(batch.bytes)

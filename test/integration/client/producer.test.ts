@@ -156,6 +156,40 @@ t.test('idempotent producer: a producer id, and contiguous sequence numbers per 
   t.equal(total(offsets), 50n)
 })
 
+t.test('idempotent producer: the first batch of a partition is alone in flight until the broker knows the producer', async t => {
+  // A broker without the producer's state accepts any sequence as the first: pipelined, a
+  // first batch refused on a new topic (UNKNOWN_TOPIC_ID, NOT_LEADER) while the next one was
+  // written left a gap its retry could not fill (OUT_OF_ORDER_SEQUENCE_NUMBER, ~1 run in 20).
+  const topic = uniqueName('prod-idem-first')
+  await admin.createTopics([{ name: topic, partitions: 2, replicationFactor: 1 }])
+  const producer = new Producer({ bootstrapServers: bootstrap, lingerMs: 1, batchSize: 1024 })
+  t.teardown(() => producer.close())
+  const events: Array<{ at: 'start' | 'end', partition: number, seq: number }> = []
+  const listen = (at: 'start' | 'end') => (msg: unknown): void => {
+    const trace = msg as RequestTrace
+    if (trace.api !== 'Produce') return
+    const body = trace.request as { topicData: Array<{ partitionData: Array<{ index: number, records: Buffer }> }> }
+    for (const td of body.topicData) for (const pd of td.partitionData) events.push({ at, partition: pd.index, seq: pd.records.readInt32BE(BATCH.BASE_SEQUENCE) })
+  }
+  const onStart = listen('start')
+  const onEnd = listen('end')
+  diagnostics_channel.subscribe(TRACE_CHANNELS.start, onStart)
+  diagnostics_channel.subscribe(TRACE_CHANNELS.end, onEnd)
+  t.teardown(() => {
+    diagnostics_channel.unsubscribe(TRACE_CHANNELS.start, onStart)
+    diagnostics_channel.unsubscribe(TRACE_CHANNELS.end, onEnd)
+  })
+  await Promise.all(Array.from({ length: 50 }, (_, i) => producer.send({ topic, messages: [{ key: `k${i % 7}`, value: 'x'.repeat(100) }] })))
+  for (const p of [0, 1]) {
+    const mine = events.filter(e => e.partition === p)
+    const firstAnswered = mine.findIndex(e => e.at === 'end' && e.seq === 0)
+    const startedBefore = [...new Set(mine.slice(0, firstAnswered).filter(e => e.at === 'start').map(e => e.seq))]
+    t.ok(firstAnswered > 0, `partition ${p}: the first batch was answered`)
+    t.same(startedBefore, [0], `partition ${p}: nothing else was sent before the first batch's answer`)
+    t.ok(mine.filter(e => e.at === 'start').length > 2, `partition ${p}: later batches were sent (pipelined after the first)`)
+  }
+})
+
 /**
  * The proxy fronts the first bootstrap broker and rewrites the addresses in its answers, so
  * the producer reaches every node, the leader included, through the proxy and its faults.
