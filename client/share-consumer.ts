@@ -263,7 +263,7 @@ export class ShareConsumer {
     const found = this.ledger.find(record)
     if ('error' in found) return this.localFailure(found)
     const refused = this.fetcher.acknowledge(found, typeId)
-    this.ledger.settle(found, typeId, refused !== undefined)
+    this.ledger.settle(found, typeId, refused !== undefined, Date.now())
     if (channels.acknowledge.hasSubscribers) channels.acknowledge.publish({ groupId: this.membership.groupId, topic: record.topic, type } satisfies AcknowledgeTrace)
     if (refused !== undefined) this.localFailure(refused)
     this.fetcher.schedulePump()
@@ -373,7 +373,7 @@ export class ShareConsumer {
   }
 
   private onResults (results: AcknowledgementResult[]): void {
-    this.ledger.applyResults(results, Date.now(), this.lockTimeoutMs)
+    this.ledger.applyResults(results, this.lockTimeoutMs)
     this.notify(results)
   }
 

@@ -53,7 +53,7 @@ export const assembleDeliveries: PartitionAssembler = (data: ShareFetchPartition
   for (let i = 0; i < assembled.records.length; i++) {
     const record = assembled.records[i] as ShareRecord
     record.lockDeadline = lockDeadline
-    deliveries[i] = { record, target, nodeId, generation, renewing: false, superseded: false }
+    deliveries[i] = { record, target, nodeId, generation, renewAskedAt: -1, superseded: false }
   }
   const acks: AutomaticAck[] = []
   for (const r of assembled.gaps) acks.push({ ...r, typeId: GAP })

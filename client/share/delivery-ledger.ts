@@ -57,8 +57,8 @@ export class DeliveryLedger {
    * (until its result moves the lock deadline); anything else, or a refused one (the broker
    * has let go of the record), settles it.
    */
-  settle (delivery: Delivery, typeId: number, refused: boolean): void {
-    if (typeId === RENEW && !refused) delivery.renewing = true
+  settle (delivery: Delivery, typeId: number, refused: boolean, now: number): void {
+    if (typeId === RENEW && !refused) delivery.renewAskedAt = now
     else this.held.settle(delivery)
   }
 
@@ -70,14 +70,14 @@ export class DeliveryLedger {
     }
   }
 
-  /** Successful renews move the records' lock deadline to `now + lockTimeoutMs`. */
-  applyResults (results: readonly AcknowledgementResult[], now: number, lockTimeoutMs: number | undefined): void {
+  /** Successful renews move the records' lock deadline to the time they were asked for + `lockTimeoutMs`. */
+  applyResults (results: readonly AcknowledgementResult[], lockTimeoutMs: number | undefined): void {
     for (const r of results) {
       for (const offset of r.offsets) {
         const d = this.held.find(r.topic, r.partition, offset)
-        if (d === undefined || !d.renewing) continue
-        d.renewing = false
-        if (r.error === null && lockTimeoutMs !== undefined) d.record.lockDeadline = now + lockTimeoutMs
+        if (d === undefined || d.renewAskedAt < 0) continue
+        if (r.error === null && lockTimeoutMs !== undefined) d.record.lockDeadline = d.renewAskedAt + lockTimeoutMs
+        d.renewAskedAt = -1
       }
     }
   }

@@ -353,13 +353,14 @@ export class ShareFetcher {
       c.inFlightAcks = bundle
       const sentGeneration = c.session.generation
       let response: ResponseOf<typeof ShareFetch>
+      const sentAt = this.now()
       try {
         response = await conn.send(ShareFetch, built.body, { timeoutMs: this.options.requestTimeoutMs + built.body.maxWaitMs })
       } catch (err) {
         this.requestFailed(c, sentGeneration, bundle, err)
         return
       }
-      const delivered = this.onFetchResponse(c, response, bundle, requested, sentGeneration)
+      const delivered = this.onFetchResponse(c, response, bundle, requested, sentGeneration, sentAt)
       // A fetch that did not wait at the broker and found nothing: the next waits here instead.
       c.idleUntil = built.fetches && built.body.maxWaitMs === 0 && delivered === 0 ? this.now() + this.options.limits.maxWaitMs : 0
     } catch (err) {
@@ -374,8 +375,8 @@ export class ShareFetcher {
     }
   }
 
-  /** Applies a ShareFetch response; returns how many records it delivered, -1 for an error answer. */
-  private onFetchResponse (c: NodeChannel, response: ResponseOf<typeof ShareFetch>, bundle: AckBundle | undefined, requested: Map<string, TopicIdPartition>, generation: number): number {
+  /** Applies a ShareFetch response to a request sent at `sentAt`; returns how many records it delivered, -1 for an error answer. */
+  private onFetchResponse (c: NodeChannel, response: ResponseOf<typeof ShareFetch>, bundle: AckBundle | undefined, requested: Map<string, TopicIdPartition>, generation: number, sentAt: number): number {
     const now = this.now()
     if (this.sessionAnswer(c, response.errorCode, response.errorMessage, 'ShareFetch', bundle, generation) !== 'ok') return -1
     if (response.acquisitionLockTimeoutMs > 0) this.setLockTimeout(response.acquisitionLockTimeoutMs)
@@ -383,7 +384,10 @@ export class ShareFetcher {
     const moved: Array<LeaderHintResponse['responses'][number]> = []
     const deliveries: Delivery[] = []
     let partitionErrors = 0
-    const lockDeadline = now + this.lockTimeoutMs
+    // The broker acquired the records after the request left, so their locks last at least
+    // this long. Counted from the response instead, the deadline overshot the broker's by the
+    // response's latency: under load, acks made in that gap were refused as if on time.
+    const lockDeadline = sentAt + this.lockTimeoutMs
     for (const topic of response.responses) {
       for (const p of topic.partitions) {
         const key = partitionKey(topic.topicId, p.partitionIndex)

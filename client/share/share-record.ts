@@ -7,9 +7,9 @@ import type { TopicIdPartition } from './ack-outbox.js'
  */
 export interface ShareRecord extends AssembledRecord {
   /**
-   * When this member's acquisition lock on the record runs out, epoch ms: time the response
-   * arrived + AcquisitionLockTimeoutMs. The broker's lock started a little earlier, so treat it
-   * as an upper bound. Moved forward when a `renew` succeeds.
+   * When this member's acquisition lock on the record runs out at the earliest, epoch ms: time
+   * the ShareFetch was sent + AcquisitionLockTimeoutMs (the broker acquired the record after
+   * that). Moved forward when a `renew` succeeds.
    */
   lockDeadline: number
 }
@@ -34,8 +34,11 @@ export interface Delivery {
   nodeId: number
   /** Generation of that leader's session; acks for an older generation cannot be sent. */
   generation: number
-  /** A renew was sent and is not answered yet: its success moves `record.lockDeadline`. */
-  renewing: boolean
+  /**
+   * When the pending renew was asked for (epoch ms), or -1: its success moves
+   * `record.lockDeadline` to that time + the lock duration, the earliest the new lock can end.
+   */
+  renewAskedAt: number
   /** The lock ran out and the broker delivered the record to us again: this delivery can no longer be acknowledged. */
   superseded: boolean
 }

@@ -92,10 +92,13 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     ...base,
     name: 'consumer-freeze',
-    about: 'a consumer (implicit mode) SIGSTOPped for 8 s with a 5 s lock, then SIGCONT',
+    about: 'a consumer (implicit mode) SIGSTOPped for 15 s with a 10 s lock, then SIGCONT',
     acknowledgementMode: 'implicit',
-    lockMs: 5000,
-    steps: [{ at: { accepted: 0.3 }, fault: { kind: 'freeze-worker', worker: 0, frozenMs: 8000 } }],
+    // Long enough for what one fetch per leader acquires in batch_optimized mode (3 batches of
+    // ~333 records here, 4 s of work at 250 records/s): a 5 s lock let records expire without
+    // any fault, which hid the freeze's effect among thousands of ordinary expiries.
+    lockMs: 10_000,
+    steps: [{ at: { accepted: 0.3 }, fault: { kind: 'freeze-worker', worker: 0, frozenMs: 15_000 } }],
     duplicates: 'locks ran out while the consumer was frozen: its records are delivered again (delivery count 2+) and its late accepts must fail'
   },
   {

@@ -13,7 +13,7 @@ function delivery (nodeId: number, partition: number, offset: number, lockDeadli
   const target = { topicId: T, topic: 'jobs', partition }
   return {
     record: { topic: 'jobs', partition, offset: BigInt(offset), timestamp: 0, key: null, value: null, headers: [], deliveryCount: 1, lockDeadline },
-    target, nodeId, generation: 0, renewing: false, superseded: false
+    target, nodeId, generation: 0, renewAskedAt: -1, superseded: false
   }
 }
 

@@ -9,14 +9,14 @@ const T = 'AAAAAAAAAAAAAAAAAAAAAg'
 function delivery (offset: number, lockDeadline = 1000): Delivery {
   return {
     record: { topic: 'jobs', partition: 0, offset: BigInt(offset), timestamp: 0, key: null, value: null, headers: [], deliveryCount: 1, lockDeadline },
-    target: { topicId: T, topic: 'jobs', partition: 0 }, nodeId: 1, generation: 0, renewing: false, superseded: false
+    target: { topicId: T, topic: 'jobs', partition: 0 }, nodeId: 1, generation: 0, renewAskedAt: -1, superseded: false
   }
 }
 
 /** What the consumer does for an application acknowledgement the fetcher queued (not refused). */
-function ack (ledger: DeliveryLedger, record: Parameters<DeliveryLedger['find']>[0], typeId: number): ReturnType<DeliveryLedger['find']> {
+function ack (ledger: DeliveryLedger, record: Parameters<DeliveryLedger['find']>[0], typeId: number, now = 0): ReturnType<DeliveryLedger['find']> {
   const found = ledger.find(record)
-  if (!('error' in found)) ledger.settle(found, typeId, false)
+  if (!('error' in found)) ledger.settle(found, typeId, false, now)
   return found
 }
 
@@ -38,11 +38,11 @@ t.test('explicit mode: an acknowledgement settles, renew keeps holding, unknown 
   t.same(ledger.takeImplicitAccepts(), [], 'nothing is implicit')
   t.equal(ack(ledger, a.record, ACCEPT), a)
   t.throws(() => ledger.find(a.record), InvalidAcknowledgementError, 'settled already')
-  t.equal(ack(ledger, { topic: 'jobs', partition: 0, offset: 1n }, RENEW), b, 'by reference')
-  t.ok(b.renewing)
-  ledger.applyResults([{ topic: 'jobs', partition: 0, offsets: [1n], error: null }], 5000, 3000)
-  t.equal(b.record.lockDeadline, 8000, 'a successful renew moves the deadline')
-  t.notOk(b.renewing)
+  t.equal(ack(ledger, { topic: 'jobs', partition: 0, offset: 1n }, RENEW, 5000), b, 'by reference')
+  t.equal(b.renewAskedAt, 5000)
+  ledger.applyResults([{ topic: 'jobs', partition: 0, offsets: [1n], error: null }], 3000)
+  t.equal(b.record.lockDeadline, 8000, 'a successful renew moves the deadline to when it was asked + the lock: the earliest the new lock can end')
+  t.equal(b.renewAskedAt, -1)
   t.equal(ack(ledger, b.record, ACCEPT), b, 'still held after the renew')
   t.throws(() => ledger.find({ topic: 'jobs', partition: 3, offset: 0n }), /not held/)
 })
@@ -75,9 +75,9 @@ t.test('a refused acknowledgement (leader moved, session lost, lock lost) settle
   const ledger = new DeliveryLedger(false)
   const [a, b] = [delivery(0), delivery(1)]
   ledger.handOut([a, b])
-  ledger.settle(a, ACCEPT, true)
+  ledger.settle(a, ACCEPT, true, 0)
   t.throws(() => ledger.find(a.record), InvalidAcknowledgementError, 'settled: no longer held')
-  ledger.settle(b, RENEW, true)
-  t.notOk(b.renewing, 'a refused renew is not pending')
+  ledger.settle(b, RENEW, true, 0)
+  t.equal(b.renewAskedAt, -1, 'a refused renew is not pending')
   t.throws(() => ledger.find(b.record), InvalidAcknowledgementError, 'and the record is let go')
 })

@@ -120,7 +120,7 @@ const assemble: PartitionAssembler = (data, context) => {
         continue
       }
       const record = { topic: context.target.topic, partition: context.target.partition, offset: o, timestamp: 0, key: null, value: null, headers: [], deliveryCount: range.deliveryCount, lockDeadline: context.lockDeadline }
-      deliveries.push({ record, target: context.target, nodeId: context.nodeId, generation: context.generation, renewing: false, superseded: false })
+      deliveries.push({ record, target: context.target, nodeId: context.nodeId, generation: context.generation, renewAskedAt: -1, superseded: false })
     }
   }
   return { deliveries, acks, corrupt: [] }
@@ -211,6 +211,21 @@ t.test('epoch 0 opens the session without acks; acks then ride on the next fetch
   next.resolve(fetchResponse([{ partition: 0, ackError: 0 }]))
   await tick()
   t.same(results.map(r => [r.partition, r.offsets, r.error]), [[0, [10n, 11n, 12n], null]])
+})
+
+t.test('a record\'s lock deadline counts from when its fetch was sent, not from when the answer arrived', async t => {
+  const { fetcher, conns: [conn], clock } = setup()
+  fetcher.setPartitions(new Map([[1, [P0]]]))
+  const sent = await conn!.next()
+  const sentAt = Date.now() + clock.offset
+  clock.offset += 2_000 // the answer takes 2 s to arrive and be read (a loaded machine)
+  sent.resolve(fetchResponse([{ partition: 0, acquired: [0, 0] }]))
+  await tick()
+  const [d] = fetcher.take(1)
+  // The broker acquired the record after the request left: its 30 s lock ends no earlier than
+  // sentAt + 30 s, and may end before arrival + 30 s, so an ack made in between is not on time.
+  t.ok(d!.record.lockDeadline >= sentAt + 30_000 && d!.record.lockDeadline < sentAt + 30_000 + 1_000,
+    `deadline ${d!.record.lockDeadline - sentAt} ms after the send`)
 })
 
 t.test('gaps are acknowledged automatically on the next request', async t => {
