@@ -51,7 +51,7 @@ export class Producer {
     this.options = resolveProducerOptions(options ?? {})
     this.cluster = new Cluster({ ...options, maxInFlightRequests: this.options.maxInFlight })
     void loadOtel()
-    this.acc = new RecordAccumulator(this.options.batchSize, this.options.lingerMs, this.options.deliveryTimeoutMs)
+    this.acc = new RecordAccumulator(this.options.batchSize, this.options.lingerMs, this.options.deliveryTimeoutMs, this.options.maxBatchSize)
     this.budget = new ByteBudget(this.options.maxBufferedBytes, this.options.maxBlockMs)
     this.sender = new Sender(this.cluster, this.acc, this.budget, this.options)
     this.partitioner = new StickyPartitioner(this.options.batchSize)

@@ -33,9 +33,10 @@ export interface ReadyCheck {
 }
 
 /**
- * Collects records into one open batch per partition. A batch closes when the next record
- * would push it past `batchSize` (a record larger than that gets a batch to itself); it is
- * ready when closed, when `lingerMs` passed since it was opened, or while a flush runs.
+ * Collects records into one open batch per partition. A batch is ready at `batchSize`, when
+ * `lingerMs` passed since it was opened, or while a flush runs; it takes records until it is
+ * sent or the next record would push it past `maxBatchSize` (KIP-782), so batches grow only
+ * while the sender cannot take them. A record larger than `batchSize` gets a batch to itself.
  */
 export class RecordAccumulator {
   private readonly partitions = new Map<string, PartitionQueue>()
@@ -44,11 +45,13 @@ export class RecordAccumulator {
   queuedBatches = 0
 
   /**
-   * @param batchSize bytes per batch (uncompressed, approximate)
+   * @param batchSize bytes at which a batch is ready (uncompressed, approximate)
    * @param lingerMs how long an open batch waits for more records
    * @param deliveryTimeoutMs age at which a queued batch expires
+   * @param maxBatchSize bytes a batch may grow to while it waits to be sent
    */
-  constructor (private readonly batchSize: number, private readonly lingerMs: number, private readonly deliveryTimeoutMs: number) {}
+  constructor (private readonly batchSize: number, private readonly lingerMs: number, private readonly deliveryTimeoutMs: number,
+    private readonly maxBatchSize = batchSize) {}
 
   /** The queue of a partition, created on first use. */
   queue (topic: string, partition: number): PartitionQueue {
@@ -70,14 +73,15 @@ export class RecordAccumulator {
   append (topic: string, partition: number, record: PendingRecord, op: SendOperation, now: number): void {
     const q = this.queue(topic, partition)
     let batch = q.batches.peekBack()
-    if (batch !== undefined && !batch.closed && batch.records.length > 0 && batch.bytes + record.size > this.batchSize) batch.closed = true
+    const oversized = record.size > this.batchSize
+    if (batch !== undefined && !batch.closed && batch.records.length > 0 && (oversized || batch.bytes + record.size > this.maxBatchSize)) batch.closed = true
     if (batch === undefined || batch.closed) {
       batch = new ProducerBatch(topic, partition, now)
       q.batches.push(batch)
       this.queuedBatches++
     }
     batch.add(record, op)
-    if (batch.bytes >= this.batchSize) batch.closed = true
+    if (oversized || batch.bytes >= this.maxBatchSize) batch.closed = true
   }
 
   /** Starts a flush: every batch is ready regardless of linger until {@link endFlush}. */
@@ -108,7 +112,7 @@ export class RecordAccumulator {
       nextCheckMs = Math.min(nextCheckMs, head.createdAt + this.deliveryTimeoutMs - now)
       let at: number
       if (head.attempts > 0) at = head.retryAt
-      else if (head.closed || q.batches.length > 1 || this.flushes > 0) at = now
+      else if (head.closed || head.bytes >= this.batchSize || q.batches.length > 1 || this.flushes > 0) at = now
       else at = head.createdAt + this.lingerMs
       if (at <= now) ready.push(q)
       else nextCheckMs = Math.min(nextCheckMs, at - now)

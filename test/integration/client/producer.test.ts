@@ -128,7 +128,7 @@ t.test('flush sends without waiting for the linger; close loses nothing', async 
 t.test('idempotent producer: a producer id, and contiguous sequence numbers per partition', async t => {
   const topic = uniqueName('prod-idem')
   await admin.createTopics([{ name: topic, partitions: 2, replicationFactor: 1 }])
-  const producer = new Producer({ bootstrapServers: bootstrap, lingerMs: 1, batchSize: 1024 })
+  const producer = new Producer({ bootstrapServers: bootstrap, lingerMs: 1, batchSize: 1024, maxBatchSize: 1024 })
   // Closed however the test ends: a failed send once left it open and the file hung until tap's timeout.
   t.teardown(() => producer.close())
   const batches = await captureBatches(async () => {
@@ -162,7 +162,7 @@ t.test('idempotent producer: the first batch of a partition is alone in flight u
   // written left a gap its retry could not fill (OUT_OF_ORDER_SEQUENCE_NUMBER, ~1 run in 20).
   const topic = uniqueName('prod-idem-first')
   await admin.createTopics([{ name: topic, partitions: 2, replicationFactor: 1 }])
-  const producer = new Producer({ bootstrapServers: bootstrap, lingerMs: 1, batchSize: 1024 })
+  const producer = new Producer({ bootstrapServers: bootstrap, lingerMs: 1, batchSize: 1024, maxBatchSize: 1024 })
   t.teardown(() => producer.close())
   const events: Array<{ at: 'start' | 'end', partition: number, seq: number }> = []
   const listen = (at: 'start' | 'end') => (msg: unknown): void => {

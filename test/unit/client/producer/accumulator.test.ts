@@ -37,6 +37,23 @@ t.test('batches close at batchSize; an oversized record gets its own batch', asy
   t.equal(acc.queuedBatches, 4)
 })
 
+t.test('a ready batch the sender has not taken keeps growing up to maxBatchSize (KIP-782)', async t => {
+  const acc = new RecordAccumulator(200, 1000, 60_000, 700)
+  const op = new SendOperation(10)
+  const q = acc.queue('t', 0)
+  acc.append('t', 0, rec(100), op, 0)
+  t.equal(acc.check(0).ready.length, 0, 'below batchSize: lingers')
+  acc.append('t', 0, rec(100), op, 0)
+  t.same(acc.check(0).ready.map(r => r.partition), [0], 'ready at batchSize, before its linger')
+  t.same(q.batches.toArray().map(b => [b.records.length, b.closed]), [[2, false]], 'still open: nobody took it')
+  for (let i = 0; i < 4; i++) acc.append('t', 0, rec(100), op, 0)
+  t.same(q.batches.toArray().map(b => b.records.length), [5, 1], 'grew to maxBatchSize, then a new batch opened')
+  const sent = acc.take(q)
+  t.ok(sent.closed, 'a taken batch takes no more records')
+  acc.append('t', 0, rec(300), op, 0)
+  t.same(q.batches.toArray().map(b => [b.records.length, b.closed]), [[1, true], [1, true]], 'a record over batchSize gets a batch of its own')
+})
+
 t.test('readiness: linger, full batches, flush and retry backoff', async t => {
   const acc = new RecordAccumulator(1000, 50, 60_000)
   const op = new SendOperation(10)

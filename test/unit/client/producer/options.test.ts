@@ -7,7 +7,7 @@ import { SendOperation } from '../../../../client/producer/send-operation.js'
 
 t.test('defaults follow the Java producer', async t => {
   t.match(resolveProducerOptions({ bootstrapServers: 'x:1' }), {
-    acks: -1, lingerMs: 5, batchSize: 262144, compression: 'none', idempotent: true, maxInFlight: 5,
+    acks: -1, lingerMs: 5, batchSize: 16384, maxBatchSize: 262144, compression: 'none', idempotent: true, maxInFlight: 5,
     requestTimeoutMs: 30000, deliveryTimeoutMs: 120000, maxBufferedBytes: 33554432, maxBlockMs: 60000,
     maxRequestSize: 1048576, retries: Infinity, retryBackoffMs: 100, retryBackoffMaxMs: 1000
   })
@@ -26,7 +26,14 @@ t.test('bad combinations are ConfigurationErrors naming the option', async t => 
   bad({ deliveryTimeoutMs: 1000, requestTimeoutMs: 2000 }, 'deliveryTimeoutMs')
   bad({ retryBackoffMs: 500, retryBackoffMaxMs: 100 }, 'retryBackoffMaxMs')
   bad({ batchSize: 0 }, 'batchSize')
+  bad({ batchSize: 65536, maxBatchSize: 32768 }, 'maxBatchSize')
+  bad({ maxBatchSize: 2 << 20 }, 'maxBatchSize')
   bad({ retries: -1 }, 'retries')
+})
+
+t.test('maxBatchSize follows a larger batchSize and stays within maxRequestSize', async t => {
+  t.match(resolveProducerOptions({ bootstrapServers: 'x:1', batchSize: 512 * 1024 }), { batchSize: 524288, maxBatchSize: 524288 })
+  t.match(resolveProducerOptions({ bootstrapServers: 'x:1', maxRequestSize: 100_000 }), { maxBatchSize: 100_000 })
 })
 
 t.test('acks: 1 turns the idempotence default off; maxInFlight may then exceed 5', async t => {
