@@ -30,5 +30,8 @@ export {
 } from './client/admin.js'
 export { PartitionReader, type PartitionReaderOptions, type PartitionOffsets, type PartitionRead, type ReadLimits } from './client/partition-reader.js'
 export { TRACE_CHANNELS, type RequestTrace, type WireTrace, type ConnectionTrace, type TraceBroker } from './client/tracing.js'
+export type { ClusterOptions } from './client/cluster.js'
+export type { PoolOptions } from './client/pool.js'
+export type { ConnectionSettings } from './client/connection-options.js'
 export type { SaslOptions, SaslPlainOptions, SaslScramOptions, SaslOAuthBearerOptions, OAuthBearerToken, SaslTarget } from './client/sasl/types.js'
 export { App, BaseConsumer, type AppOptions } from './framework/index.js'

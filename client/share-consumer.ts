@@ -100,13 +100,9 @@ export class ShareConsumer {
     this.requestTimeoutMs = resolved.requestTimeoutMs
     this.logger = resolved.logger
     this.ledger = new DeliveryLedger(resolved.implicit)
-    this.cluster = new Cluster({
-      bootstrapServers: options.bootstrapServers,
-      clientId: options.clientId,
-      tls: options.ssl,
-      sasl: options.sasl,
-      requestTimeoutMs: this.requestTimeoutMs
-    })
+    // What is left once the consumer's own options are taken out: the connection options.
+    const { groupId, acknowledgementMode, acquireMode, maxPollRecords, fetchMaxWaitMs, fetchMinBytes, fetchMaxBytes, logger, ...connection } = options
+    this.cluster = new Cluster({ ...connection, requestTimeoutMs: this.requestTimeoutMs })
     const retryBackoff = { initialMs: 100, maxMs: 1000 } // Java's retry.backoff.ms / retry.backoff.max.ms
     this.membership = new ShareMembership(options.groupId)
     this.heartbeat = new HeartbeatLoop({

@@ -1,36 +1,26 @@
-import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import { Admin } from '../client/admin.js'
+import type { ClusterOptions } from '../client/cluster.js'
 import { Producer } from '../client/producer.js'
-import type { SaslOptions } from '../client/sasl/types.js'
 import { ShareConsumer } from '../client/share-consumer.js'
 import type { ShareRecord } from '../client/share/share-record.js'
 import type { AdminPort, KafkaClientFactory, ShareConsumerPort } from './client-ports.js'
 import type { Logger } from './logger.js'
 
-/** How an App reaches Kafka; passed to every client it creates. */
-export interface KafkaConnection {
-  /** Bootstrap brokers, `['host:port', ...]`. */
-  bootstrapServers: string | readonly string[]
-  /** `client.id` in request headers (a topic's `client.id` setting overrides it for its consumer). Default `'kshare'`. */
-  clientId?: string
-  /** TLS: `true`, or Node `tls.connect` options (`ca`, `cert`, `key`, ...). */
-  ssl?: boolean | TlsOptions
-  /** SASL mechanism and credentials. */
-  sasl?: SaslOptions
-  /** Time allowed for each request, ms. Default 30 000. */
-  requestTimeoutMs?: number
-}
+/**
+ * How an App reaches Kafka: the connection options every kshare client takes, passed to each
+ * client the App creates (a topic's `client.id` setting overrides `clientId` for its consumer).
+ */
+export interface KafkaConnection extends ClusterOptions {}
 
 /**
  * kshare's own ShareConsumer (explicit acknowledgement), Producer and Admin, seen through the
  * framework's ports. The client logs through the App's logger, warnings and up only.
  */
 export function kshareClients (connection: KafkaConnection, logger: Logger): KafkaClientFactory {
-  const { ssl, ...common } = connection
   const clientLogger = { debug: () => {}, info: () => {}, warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m) }
   return {
     shareConsumer: (settings) => {
-      const consumer = new ShareConsumer({ ...common, ssl, ...settings, acknowledgementMode: 'explicit', logger: clientLogger })
+      const consumer = new ShareConsumer({ ...connection, ...settings, acknowledgementMode: 'explicit', logger: clientLogger })
       const port: ShareConsumerPort = {
         subscribe: (topics) => consumer.subscribe(topics),
         // options.maxRecords: as many records as there are idle workers (record_limit then acquires no more).
@@ -48,8 +38,8 @@ export function kshareClients (connection: KafkaConnection, logger: Logger): Kaf
       }
       return port
     },
-    producer: () => new Producer({ ...common, tls: ssl }),
-    admin: () => adminPort(new Admin({ ...common, tls: ssl }))
+    producer: () => new Producer(connection),
+    admin: () => adminPort(new Admin(connection))
   }
 }
 

@@ -1,7 +1,6 @@
-import type { ConnectionOptions as TlsOptions } from 'node:tls'
+import type { ClusterOptions } from '../cluster.js'
 import { positiveInt } from '../connection-options.js'
 import { ConfigurationError } from '../errors.js'
-import type { SaslOptions } from '../sasl/types.js'
 import { SILENT_LOGGER, type Logger } from './logger.js'
 import type { FetchLimits } from './share-session.js'
 
@@ -10,14 +9,14 @@ export type AcknowledgementMode = 'implicit' | 'explicit'
 /** `batch_optimized` (default): fetch whole log batches, prefetch. `record_limit`: at most `maxPollRecords` acquired at a time, no prefetch (KIP-1206). */
 export type AcquireMode = 'batch_optimized' | 'record_limit'
 
-/** Options of a `ShareConsumer`. Heartbeat interval and session timeout are the group's (broker configs), not options. */
-export interface ShareConsumerOptions {
-  /** Bootstrap brokers, `['host:port', ...]`. */
-  bootstrapServers: string | readonly string[]
+/**
+ * Options of a `ShareConsumer`: the connection options every kshare client takes
+ * (`bootstrapServers`, `clientId`, `tls`, `sasl`, timeouts, backoffs), and the consumer's own.
+ * Heartbeat interval and session timeout are the group's (broker configs), not options.
+ */
+export interface ShareConsumerOptions extends ClusterOptions {
   /** Share group id. */
   groupId: string
-  /** `client.id` in request headers. Default `'kshare'`. */
-  clientId?: string
   /** Default `'implicit'`, as Java. */
   acknowledgementMode?: AcknowledgementMode
   /** Default `'batch_optimized'`. `record_limit` needs Kafka 4.2+. */
@@ -36,10 +35,6 @@ export interface ShareConsumerOptions {
   fetchMaxBytes?: number
   /** Time allowed for each request (a fetch gets fetchMaxWaitMs on top); also commitSync's and close's default. Default 30 000. */
   requestTimeoutMs?: number
-  /** TLS: `true`, or Node `tls.connect` options (`ca`, `cert`, `key`, ...). */
-  ssl?: boolean | TlsOptions
-  /** SASL mechanism and credentials. */
-  sasl?: SaslOptions
   /** Where the consumer tells what happens (`console` works). Default: silent. */
   logger?: Logger
 }

@@ -9,6 +9,7 @@
 import diagnostics_channel from 'node:diagnostics_channel'
 import t from 'tap'
 import { Cluster } from '../../../client/cluster.js'
+import { Admin, Producer, ShareConsumer, type ClusterOptions } from '../../../index.js'
 import { AuthenticationError, ConnectionError } from '../../../client/errors.js'
 import { TRACE_CHANNELS, type ConnectionTrace, type RequestTrace } from '../../../client/tracing.js'
 import { Metadata } from '../../../protocol/index.js'
@@ -83,6 +84,24 @@ t.test('SCRAM-SHA-512 over SASL_SSL', async t => {
   t.teardown(() => cluster.close())
   await cluster.refreshMetadata()
   t.ok(cluster.metadata.brokers.size > 0)
+})
+
+t.test('the share consumer, producer and admin take the same tls and sasl options (SASL_SSL)', async t => {
+  const connection: ClusterOptions = { bootstrapServers: `127.0.0.1:${ports().saslSslPort}`, tls: { ca: broker.tls?.caCertPem }, sasl: scram() }
+  const topic = uniqueName('net-share')
+  const groupId = uniqueName('net-share-g')
+  const admin = new Admin(connection)
+  const producer = new Producer(connection)
+  const consumer = new ShareConsumer({ ...connection, groupId })
+  t.teardown(async () => { await consumer.close(); await producer.close(); await admin.close() })
+  await admin.createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }])
+  await admin.alterGroupConfigs(groupId, { 'share.auto.offset.reset': 'earliest' })
+  await producer.send({ topic, messages: ['a', 'b', 'c'].map(value => ({ value })) })
+  consumer.subscribe([topic])
+  const values: string[] = []
+  const deadline = Date.now() + 30_000
+  while (values.length < 3 && Date.now() < deadline) for (const r of await consumer.poll(1000)) values.push(r.value!.toString())
+  t.same(values.sort(), ['a', 'b', 'c'], 'all three records, over TLS with SCRAM')
 })
 
 t.test('wrong password: a typed AuthenticationError, and no retry storm', async t => {
