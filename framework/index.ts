@@ -6,13 +6,15 @@ export { App, type AppOptions, type ShareGroupsOptions, type StopOptions } from 
 export type { HttpEndpointOptions, RunOptions } from './ops/operations.js'
 export type { HttpHandler, HttpRoutes } from './ops/http-server.js'
 export { SPAN_ATTRIBUTES } from './ops/tracing.js'
-export { BaseConsumer } from './consumer/base-consumer.js'
+export { BaseConsumer, type ConsumerRoute } from './consumer/base-consumer.js'
 export { Message } from './consumer/message.js'
 export { deserializers, jsonDeserializer, stringDeserializer, rawDeserializer, type Deserializer } from './consumer/deserializers.js'
 export { Routes, RoutesBuilder } from './routing/routes.js'
 export { BaseGroup, type ConsumerClass, type GroupType, type TopicRoute } from './routing/base-group.js'
-export { ShareGroup, ShareGroupBuilder, SHARE_GROUP_DEFAULTS, type AcknowledgementMode, type ShareGroupDefaults } from './routing/share-group.js'
-export { ShareTopic, ShareTopicBuilder, type DeadLetterQueueOptions, type ShareTopicDefaults } from './routing/share-topic.js'
+export { ShareGroup, ShareGroupBuilder, SHARE_GROUP_DEFAULTS, type ShareGroupDefaults } from './routing/share-group.js'
+export {
+  ShareTopic, ShareTopicBuilder, type AcknowledgementMode, type DeadLetterQueueOptions, type ShareTopicDefaults, type ShareTopicGroup
+} from './routing/share-topic.js'
 export type { ShareGroupKafkaSettings, ShareGroupConfigSettings, ShareConsumerKafkaSettings } from './kafka-settings.js'
 export type { JobsBuilderKind, JobsBuilderSpec, CustomJobsBuilder } from './processing/jobs-builders.js'
 export type { VirtualPartitionsOptions, VirtualPartitioner } from './processing/virtual-partitions.js'
