@@ -1,3 +1,4 @@
+import { finishedWithin } from '../client/finished-within.js'
 import type { AdminPort, KafkaClientFactory, ProducerPort } from './client-ports.js'
 import { FrameworkError, InvalidSettingError, RoutingError, ShutdownTimeoutError } from './errors.js'
 import { setUpGroup } from './group-setup.js'
@@ -310,7 +311,7 @@ export class App {
     const deadline = started + timeoutMs
     await this.#starting?.catch(() => {})
     for (const listener of this.#listeners) listener.stop()
-    if (!await this.#within(this.#pool.idle(), deadline)) {
+    if (!await finishedWithin(this.#pool.idle(), deadline - this.#clock.now(), this.#clock)) {
       const error = new ShutdownTimeoutError(timeoutMs, this.#pool.busy)
       this.logger.warn(error.message)
       this.monitor.emit('error.occurred', { source: 'shutdown', error })
@@ -333,17 +334,6 @@ export class App {
     } catch (error) {
       this.monitor.emit('error.occurred', { source: 'shutdown', error })
     }
-  }
-
-  // True when `promise` settled before `deadline` (epoch ms).
-  async #within (promise: Promise<unknown>, deadline: number): Promise<boolean> {
-    let timer: unknown
-    const done = await Promise.race([
-      promise.then(() => true, () => true),
-      new Promise<boolean>((resolve) => { timer = this.#clock.setTimeout(() => resolve(false), Math.max(0, deadline - this.#clock.now())) })
-    ])
-    this.#clock.clearTimeout(timer)
-    return done
   }
 
   * #held (): IterableIterator<HeldRecord> {

@@ -1,3 +1,4 @@
+import { finishedWithin } from '../../client/finished-within.js'
 import type { AckResult, AckType, ShareRecordLike } from '../client-ports.js'
 import type { Message } from '../consumer/message.js'
 import { AcknowledgementError, DeadLetterError, LockLostError } from '../errors.js'
@@ -188,13 +189,7 @@ export class InFlight implements LockedRecords {
   async settle (deadline: number): Promise<void> {
     this.#settled = true
     for (const t of [...this.#entries.values()]) if (t.state === 'paused') this.release(t, 'shutdown')
-    const left = Math.max(0, deadline - this.rt.clock.now())
-    let timer: unknown
-    await Promise.race([
-      Promise.allSettled([...this.#dispatches]),
-      new Promise<void>((resolve) => { timer = this.rt.clock.setTimeout(resolve, left) })
-    ])
-    this.rt.clock.clearTimeout(timer)
+    await finishedWithin(Promise.allSettled([...this.#dispatches]), deadline - this.rt.clock.now(), this.rt.clock)
     this.keeper.stop()
   }
 
