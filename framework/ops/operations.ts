@@ -156,7 +156,7 @@ export class Operations {
     const options: SwarmOptions = { processes, restartBackoff: run.restartBackoff ?? { initialMs: 500, maxMs: 30_000 }, crashLoop: run.crashLoop ?? { exits: 5, windowMs: 60_000 } }
     const swarm = this.#swarm = new Swarm(options, this.monitor, this.logger)
     if (this.#prom !== undefined && this.#registry !== undefined) {
-      // Read at each scrape.
+      // The gauge is read at each scrape.
       registered(this.#registry, new this.#prom.Gauge({ name: 'kshare_swarm_workers', help: 'Swarm worker processes alive', registers: [], collect () { this.set(swarm.alive) } }))
       const restarts = registered(this.#registry, new this.#prom.Counter({ name: 'kshare_swarm_restarts_total', help: 'Swarm workers restarted after they died', registers: [] }))
       this.monitor.on('swarm.worker_exited', (e) => { if (e.restartInMs !== undefined) restarts.inc() })
