@@ -7,7 +7,8 @@
  *
  * Imports only go down, nothing is circular, and nothing in the product (what package.json
  * "files" ships) imports tests, benchmarks, scripts or examples, which may import anything.
- * Type-only imports count for the layers: a layer that names another's types depends on it.
+ * Type-only imports count for the layers and for cycles: a module that names another's types
+ * depends on it.
  */
 const PRODUCT = '^(protocol|client|framework|cli)/|^index\\.ts$'
 
@@ -15,19 +16,12 @@ const PRODUCT = '^(protocol|client|framework|cli)/|^index\\.ts$'
 module.exports = {
   forbidden: [
     {
+      // Type-only imports included: `import type` is erased, so no load order is at stake, but
+      // two modules that name each other's types are one module in two files. The part that
+      // points back at its owner declares the small interface it needs, and the owner implements it.
       name: 'no-circular',
       severity: 'error',
-      comment: 'A cycle of runtime imports makes load order matter: move the shared piece down a layer.',
-      from: {},
-      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } }
-    },
-    {
-      // An owner and the part that points back at it (a topic and its group) may name each
-      // other's types: `import type` is erased (verbatimModuleSyntax), so no load order is
-      // at stake. Listed by `npm run lint:layers`, not an error.
-      name: 'no-circular-types',
-      severity: 'warn',
-      comment: 'A cycle through type-only imports: consider an interface in a lower module.',
+      comment: 'A cycle of imports, type-only ones included: declare the shared shape where both sides import it without a loop.',
       from: {},
       to: { circular: true }
     },

@@ -5,6 +5,7 @@ import { backoffDelay } from './backoff.js'
 import { Cluster } from './cluster.js'
 import { positiveInt } from './connection-options.js'
 import { KafkaError, responseError } from './errors.js'
+import { finishedWithin } from './finished-within.js'
 import { InvalidTopicError, isTopicName } from './topic-name.js'
 import type { TopicIdPartition } from './share/ack-outbox.js'
 import { mergeResults, type AcknowledgementResult } from './share/ack-results.js'
@@ -315,10 +316,10 @@ export class ShareConsumer {
   private async close0 (): Promise<void> {
     this.waiter?.resolve()
     clearTimeout(this.routeTimer)
-    const bound = <T>(p: Promise<T>): Promise<T | undefined> => withTimeout(p, this.requestTimeoutMs * 2)
+    const stepMs = this.requestTimeoutMs * 2
     try {
-      await bound(this.fetcher.close())
-      await bound(this.heartbeat.leave())
+      await finishedWithin(this.fetcher.close(), stepMs)
+      await finishedWithin(this.heartbeat.leave(), stepMs)
     } catch (err) {
       this.logger.warn(`share consumer close: ${err instanceof Error ? err.message : String(err)}`)
     } finally {
@@ -428,11 +429,6 @@ export class ShareConsumer {
   private ensureOpen (operation: string): void {
     if (this.closing !== undefined) throw new ConsumerClosedError(operation)
   }
-}
-
-function withTimeout<T> (p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined
-  return Promise.race([p, new Promise<undefined>(resolve => { timer = setTimeout(() => resolve(undefined), ms) })]).finally(() => clearTimeout(timer))
 }
 
 // One `kshare:share:records` message per topic of a fetch response.

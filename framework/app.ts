@@ -1,3 +1,4 @@
+import { finishedWithin } from '../client/finished-within.js'
 import type { AdminPort, KafkaClientFactory, ProducerPort } from './client-ports.js'
 import { FrameworkError, InvalidSettingError, RoutingError, ShutdownTimeoutError } from './errors.js'
 import { setUpGroup } from './group-setup.js'
@@ -9,13 +10,13 @@ import { Monitor } from './monitor.js'
 import type { HeldRecord } from './reports/collector.js'
 import { Reporter, type ReportsOptions } from './reports/reporter.js'
 import type { HttpRoutes } from './ops/http-server.js'
+import type { MetricsRegistry } from './ops/metrics-registry.js'
 import { Operations, type HttpEndpointOptions, type RunOptions } from './ops/operations.js'
 import { isSwarmWorker } from './ops/swarm.js'
 import { systemClock, type Clock, type DeadLetterMode, type TopicRuntime } from './processing/topic-runtime.js'
 import { WorkerPool } from './processing/worker-pool.js'
 import { Routes } from './routing/routes.js'
 import { SHARE_GROUP_DEFAULTS, type ShareGroupDefaults } from './routing/share-group.js'
-import type { Registry } from 'prom-client'
 
 /** Defaults for every share group of the App (each group's `g.kafka()` and each topic's options override them). */
 export interface ShareGroupsOptions extends Partial<ShareGroupDefaults> {
@@ -61,7 +62,7 @@ export interface AppOptions {
    */
   http?: HttpEndpointOptions
   /** Register the App's Prometheus metrics here (your prom-client `Registry`) instead of the App's own. */
-  registry?: Registry
+  registry?: MetricsRegistry
   /** OpenTelemetry spans per job (`@opentelemetry/api`). Default: on when the package is installed; `true` requires it. */
   tracing?: boolean
 }
@@ -171,7 +172,7 @@ export class App {
   }
 
   /** The Prometheus registry of the App's metrics, once started (with `http` or `registry`). */
-  get registry (): Registry | undefined {
+  get registry (): MetricsRegistry | undefined {
     return this.#ops.registry
   }
 
@@ -310,7 +311,7 @@ export class App {
     const deadline = started + timeoutMs
     await this.#starting?.catch(() => {})
     for (const listener of this.#listeners) listener.stop()
-    if (!await this.#within(this.#pool.idle(), deadline)) {
+    if (!await finishedWithin(this.#pool.idle(), deadline - this.#clock.now(), this.#clock)) {
       const error = new ShutdownTimeoutError(timeoutMs, this.#pool.busy)
       this.logger.warn(error.message)
       this.monitor.emit('error.occurred', { source: 'shutdown', error })
@@ -333,17 +334,6 @@ export class App {
     } catch (error) {
       this.monitor.emit('error.occurred', { source: 'shutdown', error })
     }
-  }
-
-  // True when `promise` settled before `deadline` (epoch ms).
-  async #within (promise: Promise<unknown>, deadline: number): Promise<boolean> {
-    let timer: unknown
-    const done = await Promise.race([
-      promise.then(() => true, () => true),
-      new Promise<boolean>((resolve) => { timer = this.#clock.setTimeout(() => resolve(false), Math.max(0, deadline - this.#clock.now())) })
-    ])
-    this.#clock.clearTimeout(timer)
-    return done
   }
 
   * #held (): IterableIterator<HeldRecord> {

@@ -1,13 +1,15 @@
 import { backoffDelay } from '../client/backoff.js'
+import { finishedWithin } from '../client/finished-within.js'
 import type { ShareRecordLike } from './client-ports.js'
 import { Message } from './consumer/message.js'
 import { AttemptsExhaustedError, DeserializationError, JobsBuilderError } from './errors.js'
 import { ConsumerInstances } from './processing/consumer-instances.js'
-import { InFlight, type Tracked } from './processing/in-flight.js'
+import { InFlight } from './processing/in-flight.js'
 import { isPastLastAttempt } from './processing/job-context.js'
 import { runJob } from './processing/job-runner.js'
 import { jobsPlanFor, type JobsPlan } from './processing/jobs-builders.js'
 import type { TopicRuntime } from './processing/topic-runtime.js'
+import type { Tracked } from './processing/tracked.js'
 import type { WorkerPool } from './processing/worker-pool.js'
 import type { ListenerProbe } from './ops/health.js'
 
@@ -75,7 +77,7 @@ export class Listener {
    * consumers' `shutdown` hooks. `deadline` is epoch ms.
    */
   async close (deadline: number): Promise<void> {
-    await this.#within(this.#loop, deadline)
+    await finishedWithin(this.#loop, deadline - this.rt.clock.now(), this.rt.clock)
     await this.inFlight.settle(deadline)
     try {
       this.inFlight.acknowledged(await this.rt.consumer.commitSync(Math.max(1, deadline - this.rt.clock.now())))
@@ -174,16 +176,5 @@ export class Listener {
       this.#stopWaiters.add(wake)
       promise.then(resolve, reject).finally(() => this.#stopWaiters.delete(wake))
     })
-  }
-
-
-  // Waits for `promise`, or until `deadline` (epoch ms), whichever comes first.
-  async #within (promise: Promise<unknown>, deadline: number): Promise<void> {
-    let timer: unknown
-    await Promise.race([
-      promise.then(() => {}, () => {}),
-      new Promise<void>((resolve) => { timer = this.rt.clock.setTimeout(resolve, Math.max(0, deadline - this.rt.clock.now())) })
-    ])
-    this.rt.clock.clearTimeout(timer)
   }
 }

@@ -1,14 +1,39 @@
 import { createRequire } from 'node:module'
 import { readFile } from 'node:fs/promises'
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
-import type { Eta } from 'eta'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 
-/** What `kshare web` needs beyond kshare (optional peer dependencies, loaded on demand). */
+/**
+ * The dashboard, a fastify instance, as kshare's types show it: what serving or mounting it
+ * takes. Declared here so that kshare's declarations compile without fastify.
+ */
+export interface Dashboard {
+  /** Serves the dashboard; resolves with its address, e.g. `http://127.0.0.1:3000`. */
+  listen (options: { host: string, port: number }): Promise<string>
+  /** Runs the start-up hooks (the first sample of the reports): await it before mounting {@link routing}. */
+  ready (): PromiseLike<unknown>
+  /** The dashboard as a plain Node request handler, to mount it in another server. */
+  routing (req: IncomingMessage, res: ServerResponse): void
+  /** Stops serving and closes the dashboard's Kafka clients. */
+  close (): PromiseLike<unknown>
+}
+
+/** The pages' template engine: an `eta` instance, as the dashboard uses it. */
+export interface Templates {
+  /** Adds a named template. */
+  loadTemplate (name: string, template: string): void
+  /** Renders a named template with `data`. */
+  render (name: string, data: object): string
+}
+
+/**
+ * What `kshare web` needs beyond kshare (optional peer dependencies, loaded on demand), typed by
+ * what the dashboard calls so that kshare's declarations compile without them.
+ */
 export interface WebDependencies {
   /** `fastify`'s factory. */
-  fastify: (options?: FastifyServerOptions) => FastifyInstance
+  fastify: (options: { logger: false, bodyLimit: number }) => Dashboard
   /** `eta`'s class. */
-  Eta: typeof Eta
+  Eta: new (options: { autoEscape: boolean, autoTrim: false, cache: boolean }) => Templates
   /** uPlot's browser build and stylesheet, served from the package (no CDN). */
   uplot: { js: Buffer, css: Buffer }
 }
@@ -37,7 +62,7 @@ export async function loadWebDependencies (load: (name: string) => Promise<unkno
     }
   }
   const fastify = await tryLoad('fastify', (m) => (m as { default: WebDependencies['fastify'] }).default)
-  const eta = await tryLoad('eta', (m) => (m as { Eta: typeof Eta }).Eta)
+  const eta = await tryLoad('eta', (m) => (m as { Eta: WebDependencies['Eta'] }).Eta)
   let uplot: WebDependencies['uplot'] | undefined
   try {
     const require = createRequire(import.meta.url)

@@ -12,4 +12,4 @@
  * missing ones in a {@link MissingWebDependencyError}.
  */
 export { createDashboard, DEFAULT_DISMISSED_TOPIC, DEFAULT_REPORTS_TOPIC, LOOPBACK_NAMES, type DashboardOptions } from './server.js'
-export { loadWebDependencies, MissingWebDependencyError, type WebDependencies } from './dependencies.js'
+export { loadWebDependencies, MissingWebDependencyError, type Dashboard, type Templates, type WebDependencies } from './dependencies.js'

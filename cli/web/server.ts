@@ -4,7 +4,7 @@ import type { ClusterOptions } from '../../client/cluster.js'
 import { errorLine } from '../error-line.js'
 import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js'
 import { DashboardData } from './dashboard-data.js'
-import type { WebDependencies } from './dependencies.js'
+import type { Dashboard, WebDependencies } from './dependencies.js'
 import { groupErrors, liveness, rates } from './render.js'
 import { TEMPLATES } from './templates.js'
 
@@ -60,11 +60,11 @@ function hostName (host: string): string {
 }
 
 /**
- * The dashboard as a fastify instance (not listening): `await app.listen({ host, port })`
- * serves it; `await app.ready()` then `app.routing(req, res)` is a plain Node request
- * handler, to mount it in another server. Closing the instance closes its Kafka clients.
+ * The dashboard, a fastify instance (not listening): `await dashboard.listen({ host, port })`
+ * serves it; `await dashboard.ready()` then `dashboard.routing(req, res)` is a plain Node
+ * request handler, to mount it in another server. Closing it closes its Kafka clients.
  */
-export function createDashboard (deps: WebDependencies, options: DashboardOptions): FastifyInstance {
+export function createDashboard (deps: WebDependencies, options: DashboardOptions): Dashboard {
   const base = options.prefix ?? ''
   const allowActions = options.allowActions === true
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
@@ -82,7 +82,8 @@ export function createDashboard (deps: WebDependencies, options: DashboardOption
   const eta = new deps.Eta({ autoEscape: true, autoTrim: false, cache: true })
   for (const [name, source] of Object.entries(TEMPLATES)) eta.loadTemplate(`@${name}`, source)
 
-  const app = deps.fastify({ logger: false, bodyLimit: 64 * 1024 })
+  // loadWebDependencies loaded fastify: the type users see names only what serving takes.
+  const app = deps.fastify({ logger: false, bodyLimit: 64 * 1024 }) as FastifyInstance
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, new URLSearchParams(body as string))
   })

@@ -6,6 +6,7 @@ import { backoffDelay, type BackoffOptions } from '../backoff.js'
 import type { Connection } from '../connection.js'
 import type { LeaderHintResponse } from '../cluster.js'
 import { KafkaError, RequestTimeoutError, UnsupportedApiVersionError, responseError } from '../errors.js'
+import { finishedWithin } from '../finished-within.js'
 import { partitionKey, setHasRenew, type AckSet, type TopicIdPartition } from './ack-outbox.js'
 import { resultsFor, type AcknowledgementResult } from './ack-results.js'
 import { ACK_ROUTING_ERRORS, acknowledgeError, settleAcknowledgeResponse, unansweredError } from './ack-response.js'
@@ -233,12 +234,7 @@ export class ShareFetcher {
     }
     if (pending.length === 0) return []
     this.pump()
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([
-      Promise.all(pending.map(async p => { p.results = await p.done })),
-      new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })
-    ])
-    clearTimeout(timer)
+    await finishedWithin(Promise.all(pending.map(async p => { p.results = await p.done })), timeoutMs)
     const timeout = new RequestTimeoutError(`acknowledgements not confirmed within ${timeoutMs} ms`, timeoutMs, -1, { api: 'ShareAcknowledge' })
     return pending.flatMap(p => p.results ?? p.bundle()?.resultsWith(() => timeout) ?? resultsFor(p.set, () => timeout))
   }

@@ -1,6 +1,5 @@
 import { ConsumerStateError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
-import type { ShareTopic } from '../routing/share-topic.js'
 import { CONSUMER_METHODS_NOT_FOR_SHARE_GROUPS, refuseOptions } from '../routing/unsupported.js'
 import type { Message } from './message.js'
 
@@ -19,6 +18,17 @@ export interface DecisionSink<P = unknown> {
   pause (message: Message<P>, backoffMs: number): void
   /** See {@link BaseConsumer.resume}. */
   resume (): void
+}
+
+/**
+ * The route a consumer serves, as the consumer sees it. The framework's ShareTopic implements
+ * it: declared here, not there, because the route names its consumer class.
+ */
+export interface ConsumerRoute {
+  /** The topic. */
+  readonly name: string
+  /** The group the topic is routed in. */
+  readonly group: { readonly id: string }
 }
 
 const sinks = new WeakMap<object, DecisionSink<never>>()
@@ -48,7 +58,7 @@ export abstract class BaseConsumer<P = unknown> {
   /** The batch of the job being run (the same array `consume` receives); empty between jobs. */
   messages: readonly Message<P>[] = []
   /** The route this consumer serves; set before `initialized` runs. */
-  topic!: ShareTopic
+  topic!: ConsumerRoute
   /** The App's logger. */
   logger: Logger = silentLogger
 

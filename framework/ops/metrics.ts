@@ -4,12 +4,12 @@
  * the processing code; with no metrics the channels have no subscribers and cost nothing.
  */
 import diagnostics from 'node:diagnostics_channel'
-import type { Registry } from 'prom-client'
 import { BrokerResponseError } from '../../client/errors.js'
 import {
   TRACE_CHANNELS, type AcknowledgeTrace, type AckResultTrace, type ConnectionTrace, type FetchedRecordsTrace, type ProducerBatchTrace, type RequestTrace
 } from '../../client/tracing.js'
 import type { Monitor } from '../monitor.js'
+import type { MetricsRegistry } from './metrics-registry.js'
 import type { PromClientModule } from './optional.js'
 
 const GT = ['group', 'topic'] as const
@@ -21,6 +21,16 @@ export function errorLabel (error: unknown): string {
   return error instanceof Error ? error.name : typeof error
 }
 
+/**
+ * Registers `metric` in `registry` and returns it. prom-client's `registers` option would do it
+ * but wants prom-client's own Registry type, so metrics are created with `registers: []`
+ * (without it they would go to prom-client's global registry) and registered here.
+ */
+export function registered<M extends object> (registry: MetricsRegistry, metric: M): M {
+  registry.registerMetric(metric)
+  return metric
+}
+
 /** The App's metrics in `registry`; `close()` unsubscribes from the monitor and the channels. */
 export class AppMetrics {
   readonly #unsubscribe: Array<() => void> = []
@@ -30,10 +40,9 @@ export class AppMetrics {
    * @param registry where the metrics are registered
    * @param monitor the App's monitor
    */
-  constructor (prom: PromClientModule, readonly registry: Registry, monitor: Monitor) {
-    const registers = [registry]
-    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new prom.Counter<L>({ name, help, labelNames, registers })
-    const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) => new prom.Histogram<L>({ name, help, labelNames, buckets, registers })
+  constructor (prom: PromClientModule, readonly registry: MetricsRegistry, monitor: Monitor) {
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => registered(registry, new prom.Counter<L>({ name, help, labelNames, registers: [] }))
+    const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) => registered(registry, new prom.Histogram<L>({ name, help, labelNames, buckets, registers: [] }))
     const on: Monitor['on'] = (event, handler) => { const off = monitor.on(event, handler); this.#unsubscribe.push(off); return off }
     const channel = <T>(name: string, handler: (message: T) => void): void => {
       const fn = (message: unknown): void => handler(message as T)
@@ -74,15 +83,15 @@ export class AppMetrics {
     on('error.occurred', (e) => errors.inc({ source: e.source, error: errorLabel(e.error) }))
     const counters = monitor.counters
     const gauge = (name: string, help: string, read: () => number): void => {
-      // Registered by its constructor; read at each scrape. Summed over the workers of a swarm (prom-client's default aggregator).
-      new prom.Gauge({ name, help, registers, collect () { this.set(read()) } })
+      // Read at each scrape. Summed over the workers of a swarm (prom-client's default aggregator).
+      registered(registry, new prom.Gauge({ name, help, registers: [], collect () { this.set(read()) } }))
     }
     gauge('kshare_jobs_running', 'Jobs in consume() now', () => counters.jobsRunning)
     gauge('kshare_records_in_flight', 'Records handed out and not yet decided', () => counters.recordsInFlight)
     gauge('kshare_records_held_paused', 'Records held for a backoff now', () => counters.paused)
     gauge('kshare_locks_held', 'Records whose acquisition lock we hold now', () => counters.locksHeld)
     // Every worker of a swarm sees the same lag: the primary shows the largest report.
-    const lag = new prom.Gauge({ name: 'kshare_share_group_lag', help: 'Records of a partition not yet acknowledged by the share group (last statistics round)', labelNames: [...GT, 'partition'], registers, aggregator: 'max' })
+    const lag = registered(registry, new prom.Gauge({ name: 'kshare_share_group_lag', help: 'Records of a partition not yet acknowledged by the share group (last statistics round)', labelNames: [...GT, 'partition'], registers: [], aggregator: 'max' }))
     on('statistics.emitted', (e) => {
       if (e.lag === undefined) return
       lag.reset()
@@ -106,7 +115,7 @@ export class AppMetrics {
       requestErrors.inc({ api: t.api, error: errorLabel(t.error) })
       sent.inc(t.requestBytes)
     })
-    const open = new prom.Gauge({ name: 'kshare_client_connections_open', help: 'Broker connections ready now', registers })
+    const open = registered(registry, new prom.Gauge({ name: 'kshare_client_connections_open', help: 'Broker connections ready now', registers: [] }))
     const connectionFailures = counter('kshare_client_connection_failures_total', 'Connections that failed to open or were lost, by error', ['error'])
     const ready = new Set<number>()
     channel<ConnectionTrace>(TRACE_CHANNELS.connection, (c) => {

@@ -5,13 +5,14 @@
  */
 import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
-import type { Registry } from 'prom-client'
 import { InvalidSettingError, MissingDependencyError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { Monitor } from '../monitor.js'
+import type { JobSpans } from '../processing/topic-runtime.js'
 import { EventLoopWatch, liveness, readiness, type HealthReport, type ListenerProbe, type LivenessLimits } from './health.js'
 import { OpsHttpServer, sendJson } from './http-server.js'
-import { AppMetrics } from './metrics.js'
+import { AppMetrics, registered } from './metrics.js'
+import type { MetricsRegistry } from './metrics-registry.js'
 import { importOtelApi, importPromClient, type PromClientModule } from './optional.js'
 import { answerStatusRequests, isSwarmWorker, Swarm, type SwarmOptions, type WorkerAnswer, type WorkerStatus } from './swarm.js'
 import { JobTracer } from './tracing.js'
@@ -61,10 +62,9 @@ export interface AppProbe {
 export class Operations {
   /** The HTTP endpoint, when the `http` option is set; add routes with `route()`. */
   readonly http: OpsHttpServer | undefined
-  /** Job spans, when tracing is on (after `prepare`). */
-  tracer: JobTracer | undefined
+  #tracer: JobTracer | undefined
   #prom: PromClientModule | undefined
-  #registry: Registry | undefined
+  #registry: MetricsRegistry | undefined
   #metrics: AppMetrics | undefined
   #watch: EventLoopWatch | undefined
   #swarm: Swarm | undefined
@@ -77,7 +77,7 @@ export class Operations {
    * @param monitor the App's monitor
    * @param logger the App's logger
    */
-  constructor (private readonly options: { http?: HttpEndpointOptions, registry?: Registry, tracing?: boolean, pollTimeoutMs: number },
+  constructor (private readonly options: { http?: HttpEndpointOptions, registry?: MetricsRegistry, tracing?: boolean, pollTimeoutMs: number },
     private readonly monitor: Monitor, private readonly logger: Logger) {
     const http = options.http
     if (http !== undefined) {
@@ -96,8 +96,13 @@ export class Operations {
     return this.#port
   }
 
+  /** Job spans, when tracing is on (after `prepare`). */
+  get tracer (): JobSpans | undefined {
+    return this.#tracer
+  }
+
   /** The registry holding the App's metrics (the `registry` option, or the App's own), once prepared. */
-  get registry (): Registry | undefined {
+  get registry (): MetricsRegistry | undefined {
     return this.#registry
   }
 
@@ -111,7 +116,7 @@ export class Operations {
     if (!primary && this.options.tracing !== false) {
       const api = await importOtelApi()
       if (api === undefined && this.options.tracing === true) throw new MissingDependencyError('@opentelemetry/api', 'the tracing option')
-      if (api !== undefined) this.tracer = new JobTracer(api, this.monitor)
+      if (api !== undefined) this.#tracer = new JobTracer(api, this.monitor)
     }
   }
 
@@ -151,10 +156,9 @@ export class Operations {
     const options: SwarmOptions = { processes, restartBackoff: run.restartBackoff ?? { initialMs: 500, maxMs: 30_000 }, crashLoop: run.crashLoop ?? { exits: 5, windowMs: 60_000 } }
     const swarm = this.#swarm = new Swarm(options, this.monitor, this.logger)
     if (this.#prom !== undefined && this.#registry !== undefined) {
-      const registers = [this.#registry]
-      // Registered by its constructor; read at each scrape.
-      new this.#prom.Gauge({ name: 'kshare_swarm_workers', help: 'Swarm worker processes alive', registers, collect () { this.set(swarm.alive) } })
-      const restarts = new this.#prom.Counter({ name: 'kshare_swarm_restarts_total', help: 'Swarm workers restarted after they died', registers })
+      // The gauge is read at each scrape.
+      registered(this.#registry, new this.#prom.Gauge({ name: 'kshare_swarm_workers', help: 'Swarm worker processes alive', registers: [], collect () { this.set(swarm.alive) } }))
+      const restarts = registered(this.#registry, new this.#prom.Counter({ name: 'kshare_swarm_restarts_total', help: 'Swarm workers restarted after they died', registers: [] }))
       this.monitor.on('swarm.worker_exited', (e) => { if (e.restartInMs !== undefined) restarts.inc() })
     }
     swarm.start()
@@ -192,7 +196,7 @@ export class Operations {
   /** Stops the endpoint, the metrics and the spans; a swarm worker lets go of its primary. */
   async close (): Promise<void> {
     this.#metrics?.close()
-    this.tracer?.close()
+    this.#tracer?.close()
     this.#watch?.close()
     this.#unanswer?.()
     await this.http?.close()

@@ -6,6 +6,7 @@
  */
 import cluster, { type Worker } from 'node:cluster'
 import { backoffDelay } from '../../client/backoff.js'
+import { finishedWithin } from '../../client/finished-within.js'
 import type { Logger } from '../logger.js'
 import type { Monitor } from '../monitor.js'
 import type { HealthReport } from './health.js'
@@ -132,11 +133,8 @@ export class Swarm {
       exits.push(new Promise<void>((resolve) => w.once('exit', () => resolve())))
       w.process.kill('SIGTERM')
     }
-    let timer: NodeJS.Timeout | undefined
-    const all = Promise.all(exits).then(() => true)
-    const inTime = await Promise.race([all, new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })])
-    clearTimeout(timer)
-    if (!inTime) {
+    const all = Promise.all(exits)
+    if (!await finishedWithin(all, timeoutMs)) {
       for (const [slot, s] of this.#slots) {
         if (s.worker === undefined) continue
         this.logger.warn(`worker ${slot} (pid ${s.worker.process.pid}) did not stop within ${timeoutMs} ms: killing it`)

@@ -10,19 +10,7 @@ import type { RecordHeader, ShareRecordLike } from '../client-ports.js'
 import type { Monitor, RecordEvent } from '../monitor.js'
 import type { JobOutcome, JobSpans, TopicRuntime } from '../processing/topic-runtime.js'
 import type { OtelApiModule } from './optional.js'
-
-/** The attribute names used (semantic conventions 1.45, plus `kshare.delivery_count`: no standard one exists). */
-export const SPAN_ATTRIBUTES = Object.freeze({
-  system: 'messaging.system.name',
-  destination: 'messaging.destination.name',
-  group: 'messaging.consumer.group.name',
-  partition: 'messaging.destination.partition.id',
-  offset: 'kafka.offset',
-  operationType: 'messaging.operation.type',
-  operationName: 'messaging.operation.name',
-  batchCount: 'messaging.batch.message_count',
-  deliveryCount: 'kshare.delivery_count'
-})
+import { SPAN_ATTRIBUTES } from './span-attributes.js'
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
 

@@ -3,8 +3,9 @@ import type { ShareRecordLike } from '../client-ports.js'
 import type { BaseConsumer, DecisionSink } from '../consumer/base-consumer.js'
 import type { Message } from '../consumer/message.js'
 import { AttemptsExhaustedError, BackoffExceedsLockDurationError, ConsumerStateError, InvalidSettingError, RejectedError } from '../errors.js'
-import type { InFlight, LockLossListener, Tracked } from './in-flight.js'
+import type { InFlight } from './in-flight.js'
 import type { TopicRuntime } from './topic-runtime.js'
+import type { LockLossListener, Tracked } from './tracked.js'
 
 /** The topic's `maxAttempts` when records out of attempts go to a DLQ (ours or the broker's). */
 function maxAttemptsOf (rt: TopicRuntime): number | undefined {

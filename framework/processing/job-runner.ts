@@ -1,9 +1,10 @@
 import { attachSink, detachSink, type BaseConsumer } from '../consumer/base-consumer.js'
 import type { Message } from '../consumer/message.js'
 import type { ConsumerInstances } from './consumer-instances.js'
-import type { InFlight, Tracked } from './in-flight.js'
+import type { InFlight } from './in-flight.js'
 import { JobContext } from './job-context.js'
 import type { JobOutcome, TopicRuntime } from './topic-runtime.js'
+import type { Tracked } from './tracked.js'
 
 /**
  * Runs one job: takes a consumer instance, calls `consume` with the job's messages, reports a

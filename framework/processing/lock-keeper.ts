@@ -1,6 +1,23 @@
 import { LockLostError } from '../errors.js'
-import type { InFlight, Tracked } from './in-flight.js'
 import type { TopicRuntime } from './topic-runtime.js'
+import type { Tracked } from './tracked.js'
+
+/**
+ * The records whose locks a {@link LockKeeper} keeps, and the decisions it takes on them
+ * (InFlight, which owns the records and their counters, implements it).
+ */
+export interface LockedRecords {
+  /** The records held whose lock is not lost. */
+  live (): Iterable<Tracked>
+  /** How many records are held, lost ones included until decided: the keeper runs while there are any. */
+  readonly size: number
+  /** Our lock on `t` ran out. */
+  lose (t: Tracked, error: LockLostError): void
+  /** `t`'s backoff has ended. */
+  release (t: Tracked, reason: 'backoff'): void
+  /** Sends a renewal of the records' locks: they run for another `lockDurationMs`. */
+  renew (ts: readonly Tracked[], lockDurationMs: number): void
+}
 
 /**
  * Keeps a topic's held records' locks: a periodic check (every 5 % of the lock duration,
@@ -18,7 +35,7 @@ export class LockKeeper {
    * @param rt the topic's runtime
    * @param inFlight the records held
    */
-  constructor (private readonly rt: TopicRuntime, private readonly inFlight: InFlight) {}
+  constructor (private readonly rt: TopicRuntime, private readonly inFlight: LockedRecords) {}
 
   /** Makes sure the periodic check runs (records were added). */
   poke (): void {

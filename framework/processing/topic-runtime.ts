@@ -1,24 +1,17 @@
+import { systemTimers, type Timers } from '../../client/finished-within.js'
 import type { ProducerPort, ShareConsumerPort, ShareRecordLike } from '../client-ports.js'
 import type { Logger } from '../logger.js'
 import type { Monitor } from '../monitor.js'
 import type { ShareTopic } from '../routing/share-topic.js'
 
 /** Time and timers, injectable so the lock and backoff logic can be tested without waiting. */
-export interface Clock {
+export interface Clock extends Timers {
   /** Epoch ms (lock deadlines are epoch ms). */
   now (): number
-  /** Runs `fn` after `ms`; returns a handle for `clearTimeout`. */
-  setTimeout (fn: () => void, ms: number): unknown
-  /** Cancels a `setTimeout`. */
-  clearTimeout (handle: unknown): void
 }
 
 /** The real clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>)
-}
+export const systemClock: Clock = { ...systemTimers, now: () => Date.now() }
 
 /**
  * Where a share group writes dead letters: `client` (we produce to the topic's DLQ, then

@@ -1,3 +1,4 @@
+import { finishedWithin } from '../../client/finished-within.js'
 import type { AdminPort, ProducerPort } from '../client-ports.js'
 import type { Logger } from '../logger.js'
 import type { Monitor } from '../monitor.js'
@@ -81,14 +82,12 @@ export class Reporter {
   async stop (): Promise<void> {
     this.#stopping = true
     clearInterval(this.#timer)
-    let timer: ReturnType<typeof setTimeout> | undefined
     const last = (async () => {
       await this.#started
       await this.#publishing
       await this.#publish('stopped')
     })()
-    await Promise.race([last, new Promise<void>((resolve) => { timer = setTimeout(resolve, REPORTS_TIMEOUT_MS) })])
-    clearTimeout(timer)
+    await finishedWithin(last, REPORTS_TIMEOUT_MS)
     this.#collector.close()
   }
 

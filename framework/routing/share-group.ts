@@ -1,15 +1,7 @@
 import { jsonDeserializer } from '../consumer/deserializers.js'
 import { checkKafkaSettings, groupConfigsOf, type ShareGroupKafkaSettings } from '../kafka-settings.js'
 import { BaseGroup } from './base-group.js'
-import { ShareTopicBuilder, type ShareTopic, type ShareTopicDefaults } from './share-topic.js'
-
-/**
- * `explicit` (default): consumers decide each message with accept/release/reject/pause, and the
- * defaults cover what they leave undecided. `implicit`: the decision methods are refused and
- * only the defaults apply (returned → accept all; threw → release after a backoff, or DLQ on
- * the last attempt). The share consumer itself always runs in explicit mode.
- */
-export type AcknowledgementMode = 'explicit' | 'implicit'
+import { ShareTopicBuilder, type AcknowledgementMode, type ShareTopic, type ShareTopicDefaults, type ShareTopicGroup } from './share-topic.js'
 
 /** Group-wide settings with App-wide defaults (the App's `shareGroups` options). */
 export interface ShareGroupDefaults extends ShareTopicDefaults {
@@ -30,7 +22,7 @@ export const SHARE_GROUP_DEFAULTS: Readonly<ShareGroupDefaults> = Object.freeze(
 })
 
 /** A share group (KIP-932) as `draw` resolved it: its topics, settings and broker group configs. Read-only. */
-export class ShareGroup extends BaseGroup {
+export class ShareGroup extends BaseGroup implements ShareTopicGroup {
   /** Always `share`. */
   readonly type = 'share' as const
   /** Group configs the routes set, to apply on the broker at start (never defaults). */

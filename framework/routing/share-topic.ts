@@ -1,14 +1,34 @@
 import type { BackoffOptions } from '../../client/backoff.js'
 import { isTopicName } from '../../client/topic-name.js'
 import type { ShareConsumerSettings } from '../client-ports.js'
-import { BaseConsumer } from '../consumer/base-consumer.js'
+import { BaseConsumer, type ConsumerRoute } from '../consumer/base-consumer.js'
 import type { Deserializer } from '../consumer/deserializers.js'
-import { checkKafkaSettings, consumerSettingsOf, type ShareConsumerKafkaSettings } from '../kafka-settings.js'
+import { checkKafkaSettings, consumerSettingsOf, type ShareConsumerKafkaSettings, type ShareGroupKafkaSettings } from '../kafka-settings.js'
 import { JOBS_BUILDER_KINDS, type JobsBuilderSpec } from '../processing/jobs-builders.js'
 import type { VirtualPartitionsOptions } from '../processing/virtual-partitions.js'
 import type { ConsumerClass, TopicRoute } from './base-group.js'
-import type { ShareGroup } from './share-group.js'
 import { refuseOptions, TOPIC_OPTIONS_NOT_FOR_SHARE_GROUPS } from './unsupported.js'
+
+/**
+ * `explicit` (default): consumers decide each message with accept/release/reject/pause, and the
+ * defaults cover what they leave undecided. `implicit`: the decision methods are refused and
+ * only the defaults apply (returned → accept all; threw → release after a backoff, or DLQ on
+ * the last attempt). The share consumer itself always runs in explicit mode.
+ */
+export type AcknowledgementMode = 'explicit' | 'implicit'
+
+/**
+ * The share group a topic is routed in, as the topic and its processing see it. ShareGroup
+ * implements it: declared here because the group holds its topics, and a topic only points back.
+ */
+export interface ShareTopicGroup {
+  /** The group id. */
+  readonly id: string
+  /** The group's `kafka()` settings (App defaults merged under them): the topic's consumer starts from them. */
+  readonly kafka: Readonly<ShareGroupKafkaSettings>
+  /** See {@link AcknowledgementMode}. */
+  readonly acknowledgementMode: AcknowledgementMode
+}
 
 /** `t.deadLetterQueue({...})`. */
 export interface DeadLetterQueueOptions {
@@ -35,7 +55,7 @@ export interface ShareTopicDefaults {
 }
 
 /** A routed topic of a share group, as `draw` resolved it. Read-only. */
-export class ShareTopic implements TopicRoute {
+export class ShareTopic implements TopicRoute, ConsumerRoute {
   /** Settings of the share consumer created for this topic. */
   readonly consumerSettings: ShareConsumerSettings
 
@@ -48,7 +68,7 @@ export class ShareTopic implements TopicRoute {
    */
   constructor (
     readonly name: string,
-    readonly group: ShareGroup,
+    readonly group: ShareTopicGroup,
     readonly consumerClass: ConsumerClass,
     readonly kafka: Readonly<ShareConsumerKafkaSettings>,
     readonly settings: Readonly<ShareTopicDefaults & { deadLetterQueue?: DeadLetterQueueOptions, virtualPartitions?: VirtualPartitionsOptions }>
@@ -128,8 +148,8 @@ export class ShareTopicBuilder {
   }
 
   /** Checks the declaration and returns the resolved topic; problems are appended to `problems`. */
-  resolve (group: ShareGroup, defaults: ShareTopicDefaults, problems: string[]): ShareTopic | undefined {
-    const at = `share group ${group.name}, topic ${this.name}`
+  resolve (group: ShareTopicGroup, defaults: ShareTopicDefaults, problems: string[]): ShareTopic | undefined {
+    const at = `share group ${group.id}, topic ${this.name}`
     const before = problems.length
     const settings = { ...defaults, ...this.#settings }
     if (!isTopicName(this.name)) problems.push(`${at}: not a legal topic name (1–249 of a-z A-Z 0-9 . _ -)`)
