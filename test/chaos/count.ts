@@ -4,7 +4,11 @@
  *
  * Definitions (one place, used by the table's column names):
  * - produced: sequence numbers whose write the producer confirmed.
- * - lost: a produced seq that nobody accepted — no worker and not the draining member.
+ * - lost: a produced seq that nobody accepted — no worker and not the draining member — and
+ *   that is not in doubt (below).
+ * - ack in doubt: a seq whose accept failed with a connection error or a timeout after it may
+ *   have reached the broker (its leader died while answering), that was never delivered again,
+ *   and the group's lag is 0 after the drain: the broker took the accept, the answer was lost.
  * - never consumed by the workers: a produced seq that no worker handed to its processing code
  *   before the drain. Records only the draining member got count here: they were stranded.
  * - handed out twice: seqs handed out more than once (workers and drain together).
@@ -93,6 +97,8 @@ export interface RunFacts {
 export interface Counts {
   produced: number
   lost: number
+  /** Seqs whose accept may have been applied (see the module comment) and was, by the broker's state. */
+  ackInDoubt: number
   neverConsumed: number
   handedTwice: number
   acceptedTwice: number
@@ -115,6 +121,9 @@ export interface Counts {
 }
 
 const DRAIN = 'drain'
+
+/** Failures after which an accept may have reached the broker: the connection broke or the answer did not come. */
+const IN_DOUBT = /^(ConnectionError|RequestTimeoutError)\b/
 
 function seqOf (e: HandOut | AckOutcome, byPlace: ReadonlyMap<string, number>): number {
   return e.seq >= 0 ? e.seq : byPlace.get(`${e.p}:${e.o}`) ?? -1
@@ -153,9 +162,11 @@ export function countRun (facts: RunFacts): Counts {
   const drained = new Set<number>()
   const errors = new Map<string, number>()
   const workerAccepts: AckOutcome[] = []
+  const doubted = new Set<number>()
   for (const e of acks) {
     if (e.err !== null) {
       bump(errors, e.err)
+      if (IN_DOUBT.test(e.err)) doubted.add(seqOf(e, byPlace))
       continue
     }
     const seq = seqOf(e, byPlace)
@@ -165,7 +176,10 @@ export function countRun (facts: RunFacts): Counts {
   }
   for (const e of facts.events) if (e.k === 'err') bump(errors, e.cls)
 
-  const lost = [...facts.produced].filter(s => !accepted.has(s)).sort((a, b) => a - b)
+  // The broker's lag (0) and its never delivering them again say the doubted accepts were applied.
+  const inDoubt = (s: number): boolean => facts.lagZero && doubted.has(s) && handed.get(s) === 1
+  const notAccepted = [...facts.produced].filter(s => !accepted.has(s))
+  const lost = notAccepted.filter(s => !inDoubt(s)).sort((a, b) => a - b)
   const neverConsumed = [...facts.produced].filter(s => !byWorkers.has(s)).sort((a, b) => a - b)
   const consumed = new Set(outs.map(e => e.seq))
   workerAccepts.sort((a, b) => a.t - b.t)
@@ -173,6 +187,7 @@ export function countRun (facts: RunFacts): Counts {
   return {
     produced: facts.produced.size,
     lost: lost.length,
+    ackInDoubt: notAccepted.length - lost.length,
     neverConsumed: neverConsumed.length,
     handedTwice: [...handed.values()].filter(n => n > 1).length,
     acceptedTwice: [...accepted.entries()].filter(([s, n]) => s >= 0 && n > 1).length,
@@ -238,8 +253,9 @@ export interface Row {
  * what the log shows about them.
  */
 export function explain (c: Counts, expected: string): string {
-  if (c.handedTwice === 0 && c.acceptedTwice === 0) return '-'
-  const parts = [expected]
+  const doubt = c.ackInDoubt > 0 ? [`${c.ackInDoubt} accepts failed with a connection error or timeout (the app was told so), yet were never delivered again and the lag is 0: the broker applied them and its answer was lost`] : []
+  if (c.handedTwice === 0 && c.acceptedTwice === 0) return doubt.length > 0 ? doubt.join('; ') : '-'
+  const parts = [expected, ...doubt]
   if (c.redeliveredSameCount > 0) parts.push(`${c.redeliveredSameCount} came back with the same delivery count (broker lost the acquisition)`)
   if (c.acceptedTwice > 0) parts.push(`${c.acceptedTwice} accepted twice (two accepts logged as applied)`)
   return parts.join('; ')
@@ -249,7 +265,7 @@ function secs (ms: number | null): string {
   return ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`
 }
 
-const COLUMNS = ['scenario', 'result', 'produced', 'lost', 'never consumed', 'handed out twice', 'accepted twice', 'written twice',
+const COLUMNS = ['scenario', 'result', 'produced', 'lost', 'ack in doubt', 'never consumed', 'handed out twice', 'accepted twice', 'written twice',
   'drained', 'lag 0', 'errors the app saw', 'longest pause', 'recover', 'time', 'explanation / problems'] as const
 
 /** The table of rows, as aligned plain text. */
@@ -259,8 +275,8 @@ export function formatTable (rows: readonly Row[]): string {
     const errors = c === null ? '-' : Object.entries(c.errors).map(([k, v]) => `${k}×${v}`).join(' ') || '-'
     const notes = [...r.problems, ...(r.explanation === '-' && r.problems.length > 0 ? [] : [r.explanation])].join('; ')
     return [r.scenario, r.pass ? 'PASS' : 'FAIL', ...(c === null
-      ? ['-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-']
-      : [String(c.produced), String(c.lost), String(c.neverConsumed), String(c.handedTwice), String(c.acceptedTwice), String(c.writtenTwice),
+      ? ['-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-']
+      : [String(c.produced), String(c.lost), String(c.ackInDoubt), String(c.neverConsumed), String(c.handedTwice), String(c.acceptedTwice), String(c.writtenTwice),
           String(c.drained), c.lagZero ? 'yes' : 'NO', errors, secs(c.longestPauseMs), secs(c.recoverMs)]), secs(r.durationMs), notes]
   })
   const all = [[...COLUMNS], ...cells]

@@ -33,6 +33,20 @@ t.test('a record handed out but never accepted by anyone is lost; a failed accep
   t.same(failures(c), ['1 lost (e.g. seq 1)', 'lag not 0 after the drain'])
 })
 
+t.test('an accept that failed with a connection error, never delivered again, lag 0: in doubt and applied, not lost', async t => {
+  const events = [out('w0', 0, 1), ack('w0', 0, 2, 'ConnectionError(ConnectionError)'), out('w0', 1, 1), ack('w0', 1, 2, 'RequestTimeoutError')]
+  const c = countRun({ produced: produced(2), events, lagZero: true })
+  t.match(c, { lost: 0, ackInDoubt: 2, errors: { 'ConnectionError(ConnectionError)': 1, RequestTimeoutError: 1 } })
+  t.same(failures(c), [])
+  t.match(explain(c, 'why'), /^2 accepts failed with a connection error or timeout .*the broker applied them/)
+  const lagging = countRun({ produced: produced(2), events, lagZero: false })
+  t.match(lagging, { lost: 2, ackInDoubt: 0 }, 'with lag left the broker did not take them: lost')
+  const refused = countRun({ produced: produced(1), events: [out('w0', 0, 1), ack('w0', 0, 2, 'ShareSessionLostError')], lagZero: true })
+  t.match(refused, { lost: 1, ackInDoubt: 0 }, 'an accept known not to have been sent is no doubt')
+  const again = countRun({ produced: produced(1), events: [out('w0', 0, 1), ack('w0', 0, 2, 'ConnectionError'), out('w1', 0, 5)], lagZero: true })
+  t.match(again, { lost: 1, ackInDoubt: 0 }, 'delivered again and then accepted by nobody: lost')
+})
+
 t.test('redelivery: handed out twice; both accepts applied is accepted twice; a delivery count that did not grow is told apart', async t => {
   const events = [
     out('w0', 0, 1, 1), ack('w0', 0, 5, 'LeaderMovedError'), out('w1', 0, 6, 1), ack('w1', 0, 7),
@@ -79,8 +93,8 @@ t.test('the table: one aligned line per scenario, failures and explanations in t
   ])
   const lines = text.split('\n')
   t.equal(lines.length, 3)
-  t.match(lines[0], /^scenario +\| result \| produced \| lost \| never consumed \|/)
-  t.match(lines[1], /^a +\| FAIL +\| 2 +\| 0 +\| 1 +\|.*\| 1\.5s \| 1 never consumed by the workers \(e\.g\. seq 1\)$/)
+  t.match(lines[0], /^scenario +\| result \| produced \| lost \| ack in doubt \| never consumed \|/)
+  t.match(lines[1], /^a +\| FAIL +\| 2 +\| 0 +\| 0 +\| 1 +\|.*\| 1\.5s \| 1 never consumed by the workers \(e\.g\. seq 1\)$/)
   t.match(lines[2], /^timed-out +\| FAIL +\| - .*stopped: hard timeout$/)
   t.equal(lines[0]!.indexOf('| result'), lines[1]!.indexOf('| FAIL'), 'columns aligned')
 })
