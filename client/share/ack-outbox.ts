@@ -45,11 +45,11 @@ export class AckOutbox {
     return this.renewCount > 0
   }
 
-  /** Queues `typeId` for `offset`, made at `now` for a lock running until `lockDeadline` ({@link PartitionAcks.set}); false when ignored. */
-  add (target: TopicIdPartition, offset: bigint, typeId: number, lockDeadline = Infinity, now = -Infinity): boolean {
+  /** Queues `typeId` for `offset`, whose lock runs until `lockDeadline` ({@link PartitionAcks.set}); false when ignored. */
+  add (target: TopicIdPartition, offset: bigint, typeId: number, lockDeadline = Infinity): boolean {
     const entry = this.entry(target)
     const hadRenew = entry.acks.hasRenew
-    const added = entry.acks.set(offset, typeId, lockDeadline, now)
+    const added = entry.acks.set(offset, typeId, lockDeadline)
     if (hadRenew !== entry.acks.hasRenew) this.renewCount += entry.acks.hasRenew ? 1 : -1
     return added
   }

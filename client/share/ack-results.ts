@@ -24,13 +24,13 @@ function ascending (a: bigint, b: bigint): number {
 }
 
 /**
- * One result per partition of `set`, known at `now`; `errorOf(key)` gives each partition's
- * error (null for success). Offsets acknowledged after their lock ran out get a result of their
- * own with a {@link LockExpiredError}, unless the acknowledgement failed for another reason.
- * A partition the broker answered INVALID_RECORD_STATE once a lock among its acknowledgements
- * had run out is reported late as a whole: the acknowledgements were made in time but waited
- * (linger, retries, a paused process) past the deadline, and the broker refuses the partition's
- * acknowledgements together, so which offset expired does not change the outcome.
+ * One result per partition of `set`, answered at `now`; `errorOf(key)` gives each partition's
+ * error (null for success). Offsets whose lock may have run out before the answer came get a
+ * result of their own with a {@link LockExpiredError} ('late'), also when the broker answered
+ * success (Kafka 4.4 does for records another member has since settled), unless the
+ * acknowledgement failed for another reason. A partition the broker answered
+ * INVALID_RECORD_STATE once a lock among its acknowledgements had run out is reported late as a
+ * whole: the broker refuses the partition's acknowledgements together.
  */
 export function resultsFor (set: AckSet, errorOf: (key: string) => KafkaError | null, now = -Infinity): AcknowledgementResult[] {
   const out: AcknowledgementResult[] = []
@@ -42,15 +42,15 @@ export function resultsFor (set: AckSet, errorOf: (key: string) => KafkaError | 
       out.push({ topic: target.topic, partition: target.partition, offsets, error: new LockExpiredError(target.topic, target.partition, offsets, 'late', error) })
       continue
     }
-    const late = acks.lateOffsets
-    if (late === undefined || (error !== null && !refused)) {
+    const expired = error === null || refused ? new Set(acks.expiredBy(now)) : undefined
+    if (expired === undefined || expired.size === 0) {
       out.push({ topic: target.topic, partition: target.partition, offsets, error })
       continue
     }
-    const onTime = offsets.filter(o => !late.has(o))
-    const expired = offsets.filter(o => late.has(o))
+    const onTime = offsets.filter(o => !expired.has(o))
+    const late = offsets.filter(o => expired.has(o))
     if (onTime.length > 0) out.push({ topic: target.topic, partition: target.partition, offsets: onTime, error })
-    out.push({ topic: target.topic, partition: target.partition, offsets: expired, error: new LockExpiredError(target.topic, target.partition, expired, 'late', error) })
+    out.push({ topic: target.topic, partition: target.partition, offsets: late, error: new LockExpiredError(target.topic, target.partition, late, 'late', error) })
   }
   return out
 }

@@ -108,7 +108,7 @@ export class NodeChannel {
   /** Queues an acknowledgement here, made at `now` for a lock running until `lockDeadline`; false when ignored (a RENEW after a terminal type). */
   queueAck (target: TopicIdPartition, offset: bigint, typeId: number, now: number, lockDeadline: number): boolean {
     if (this.outbox.isEmpty) this.acksSince = now
-    return this.outbox.add(target, offset, typeId, lockDeadline, now)
+    return this.outbox.add(target, offset, typeId, lockDeadline)
   }
 
   /** A claim on the acks now in the outbox: the bundle that takes them, and their results once sent (or failed). */

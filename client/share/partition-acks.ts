@@ -28,8 +28,13 @@ function compare (a: bigint, b: bigint): number {
 export class PartitionAcks {
   private readonly types = new Map<bigint, number>()
   private renews = 0
-  /** Offsets acknowledged after their lock ran out (rare: allocated on first use). */
-  private late: Set<bigint> | undefined
+  /** The lock deadline every offset shares (epoch ms; Infinity: unknown), while they share one. */
+  private deadline = NaN
+  /**
+   * Each offset's lock deadline, once they differ (rare: acks of one partition usually come
+   * from one fetch, whose records share a deadline).
+   */
+  private deadlines: Map<bigint, number> | undefined
   /** The earliest lock deadline among the offsets (epoch ms; Infinity when unknown). */
   private earliest = Infinity
 
@@ -44,23 +49,39 @@ export class PartitionAcks {
   }
 
   /**
-   * Records `typeId` for `offset`, whose lock runs until `lockDeadline`; made at `now`, after
-   * that deadline, it is late. False when ignored (a RENEW after a terminal type).
+   * Records `typeId` for `offset`, whose lock runs until `lockDeadline` at the earliest. False
+   * when ignored (a RENEW after a terminal type).
    */
-  set (offset: bigint, typeId: number, lockDeadline = Infinity, now = -Infinity): boolean {
+  set (offset: bigint, typeId: number, lockDeadline = Infinity): boolean {
     const previous = this.types.get(offset)
     if (previous !== undefined && typeId === RENEW && isTerminal(previous)) return false
     if (previous === RENEW) this.renews--
     if (typeId === RENEW) this.renews++
     this.types.set(offset, typeId)
-    if (lockDeadline < this.earliest) this.earliest = lockDeadline
-    if (lockDeadline <= now) (this.late ??= new Set()).add(offset)
+    this.noteDeadline(offset, lockDeadline)
     return true
   }
 
-  /** The offsets acknowledged after their lock ran out, if any. */
-  get lateOffsets (): ReadonlySet<bigint> | undefined {
-    return this.late
+  private noteDeadline (offset: bigint, lockDeadline: number): void {
+    if (lockDeadline < this.earliest) this.earliest = lockDeadline
+    if (this.deadlines === undefined) {
+      if (Number.isNaN(this.deadline) || this.deadline === lockDeadline) {
+        this.deadline = lockDeadline
+        return
+      }
+      this.deadlines = new Map()
+      for (const o of this.types.keys()) this.deadlines.set(o, this.deadline)
+    }
+    this.deadlines.set(offset, lockDeadline)
+  }
+
+  /**
+   * The offsets whose lock may have run out by `now` (an answer's arrival): the broker may have
+   * delivered those records to another member before it took their acknowledgements.
+   */
+  expiredBy (now: number): bigint[] {
+    if (this.deadlines === undefined) return this.deadline <= now ? [...this.types.keys()] : []
+    return [...this.deadlines].filter(([, deadline]) => deadline <= now).map(([offset]) => offset)
   }
 
   /** The earliest lock deadline of the acknowledged records: by then some lock may have run out before the acknowledgement reached the broker. */
@@ -75,10 +96,7 @@ export class PartitionAcks {
 
   /** Adds every acknowledgement of `other` (same precedence rules as {@link set}). */
   merge (other: PartitionAcks): this {
-    for (const [offset, type] of other.types) {
-      if (this.set(offset, type) && other.late?.has(offset) === true) (this.late ??= new Set()).add(offset)
-    }
-    if (other.earliest < this.earliest) this.earliest = other.earliest
+    for (const [offset, type] of other.types) this.set(offset, type, other.deadlines?.get(offset) ?? other.deadline)
     return this
   }
 

@@ -96,10 +96,10 @@ export class LeaderMovedError extends BrokerResponseError {
  * - `redelivered`: the broker delivered the record to this consumer again before it was
  *   acknowledged; the acknowledgement was not sent (it would settle the new delivery).
  *   Acknowledge the newer delivery instead.
- * - `late`: the lock ran out before the acknowledgement reached the broker: it was made after
- *   the lock deadline (then it was sent, and whatever the broker answered — Kafka 4.4 answers
- *   success once the records are archived — it may not have taken effect), or it waited past
- *   the deadline to be sent (linger, retries, a paused process) and the broker refused it.
+ * - `late`: the answer came after the record's `lockDeadline` (the earliest its lock could
+ *   end): made late, or made in time and held up (linger, retries, a paused process). Whatever
+ *   the broker answered — Kafka 4.4 answers success once the records are archived, also when
+ *   another member settled them — it may not have taken effect.
  * Renew long jobs (`renew`) or raise the group's `share.record.lock.duration.ms`.
  */
 export class LockExpiredError extends BrokerResponseError {

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { resultsFor } from '../../../../client/share/ack-results.js'
 import { PartitionAcks } from '../../../../client/share/partition-acks.js'
 import { ACCEPT, GAP, REJECT, RELEASE, RENEW } from '../../../../protocol/acknowledge-type.js'
 
@@ -90,4 +91,31 @@ t.test('a terminal ack supersedes a pending renew; a renew never replaces a term
   t.equal(acks.get(5n), REJECT, 'merge keeps the terminal type')
   t.equal(acks.get(6n), RENEW)
   t.ok(acks.hasRenew)
+})
+
+t.test('lock deadlines: the offsets whose lock may have run out by an answer, also after a merge', async t => {
+  const acks = new PartitionAcks()
+  acks.set(0n, ACCEPT, 1000)
+  acks.set(1n, ACCEPT, 1000)
+  t.same(acks.expiredBy(999), [], 'answered before the shared deadline')
+  t.same(acks.expiredBy(1000), [0n, 1n], 'at the deadline every offset may have expired')
+  acks.set(2n, ACCEPT, 5000) // a later fetch's record
+  t.same(acks.expiredBy(3000), [0n, 1n], 'only those of the earlier fetch')
+  t.equal(acks.earliestDeadline, 1000)
+  const merged = new PartitionAcks().merge(acks)
+  t.same(merged.expiredBy(3000), [0n, 1n], 'a merge keeps each deadline')
+  t.same(new PartitionAcks().expiredBy(Infinity), [], 'empty')
+  const unknown = new PartitionAcks()
+  unknown.set(7n, ACCEPT)
+  t.same(unknown.expiredBy(1e15), [], 'no deadline known: never late')
+})
+
+t.test('resultsFor: success answered past some offsets\' locks reports those late, the rest applied', async t => {
+  const acks = new PartitionAcks()
+  acks.set(0n, ACCEPT, 1000)
+  acks.set(1n, ACCEPT, 5000)
+  const set = new Map([['k', { target: { topicId: 'AAAAAAAAAAAAAAAAAAAAAg', topic: 'jobs', partition: 0 }, acks }]])
+  const results = resultsFor(set, () => null, 3000)
+  t.same(results.map(r => [r.offsets, r.error?.name ?? null]), [[[1n], null], [[0n], 'LockExpiredError']])
+  t.same(resultsFor(set, () => null, 500).map(r => [r.offsets, r.error]), [[[0n, 1n], null]], 'in time: all applied')
 })
