@@ -404,8 +404,9 @@ export class ShareFetcher {
         c.delivered.add(key)
         const assembled = this.options.assemble(p, { target, nodeId: c.nodeId, generation, lockDeadline })
         for (const d of assembled.deliveries) deliveries.push(d)
+        // Gaps, undecodable and cut-off offsets: nobody processes them, so no lock deadline can make their result late.
         for (const ack of assembled.acks) {
-          for (let offset = ack.firstOffset; offset <= ack.lastOffset; offset++) c.queueAck(target, offset, ack.typeId, now, lockDeadline)
+          for (let offset = ack.firstOffset; offset <= ack.lastOffset; offset++) c.queueAck(target, offset, ack.typeId, now, Infinity)
         }
         for (const error of assembled.corrupt) this.options.logger.warn(`rejected undecodable records of ${target.topic}-${target.partition}: ${error.message}`)
       }
