@@ -6,9 +6,11 @@
  * - produced: sequence numbers whose write the producer confirmed.
  * - lost: a produced seq that nobody accepted — no worker and not the draining member — and
  *   that is not in doubt (below).
- * - ack in doubt: a seq whose accept failed with a connection error or a timeout after it may
- *   have reached the broker (its leader died while answering), that was never delivered again,
- *   and the group's lag is 0 after the drain: the broker took the accept, the answer was lost.
+ * - ack in doubt: a seq whose accept the client could not confirm — a connection error or a
+ *   timeout after it may have reached the broker (its leader died while answering), or a
+ *   success answered after the lock ran out (LockExpiredError 'late': another member may have
+ *   got the record) — that was never delivered again, with the group's lag 0 after the drain:
+ *   the broker took the accept and nobody else got the record.
  * - never consumed by the workers: a produced seq that no worker handed to its processing code
  *   before the drain. Records only the draining member got count here: they were stranded.
  * - handed out twice: seqs handed out more than once (workers and drain together).
@@ -122,8 +124,12 @@ export interface Counts {
 
 const DRAIN = 'drain'
 
-/** Failures after which an accept may have reached the broker: the connection broke or the answer did not come. */
-const IN_DOUBT = /^(ConnectionError|RequestTimeoutError)\b/
+/**
+ * Failures after which an accept may have taken effect: the connection broke or the answer did
+ * not come, or the broker answered success after the lock ran out (a bare LockExpiredError: no
+ * refusal as its cause; 'redelivered' ones are bare too, but their record was handed out again).
+ */
+const IN_DOUBT = /^(ConnectionError|RequestTimeoutError)\b|^LockExpiredError$/
 
 function seqOf (e: HandOut | AckOutcome, byPlace: ReadonlyMap<string, number>): number {
   return e.seq >= 0 ? e.seq : byPlace.get(`${e.p}:${e.o}`) ?? -1
@@ -253,7 +259,7 @@ export interface Row {
  * what the log shows about them.
  */
 export function explain (c: Counts, expected: string): string {
-  const doubt = c.ackInDoubt > 0 ? [`${c.ackInDoubt} accepts failed with a connection error or timeout (the app was told so), yet were never delivered again and the lag is 0: the broker applied them and its answer was lost`] : []
+  const doubt = c.ackInDoubt > 0 ? [`${c.ackInDoubt} accepts the client could not confirm (connection lost, timeout, or answered after the lock ran out; the app was told so) were never delivered again and the lag is 0: the broker applied them`] : []
   if (c.handedTwice === 0 && c.acceptedTwice === 0) return doubt.length > 0 ? doubt.join('; ') : '-'
   const parts = [expected, ...doubt]
   if (c.redeliveredSameCount > 0) parts.push(`${c.redeliveredSameCount} came back with the same delivery count (broker lost the acquisition)`)
