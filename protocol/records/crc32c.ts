@@ -1,13 +1,14 @@
 /**
  * CRC32C (Castagnoli, reflected polynomial 0x82f63b78), the checksum of record batches v2.
  *
- * Slicing-by-16: sixteen 256-entry tables let the loop fold 16 input bytes per step with
- * table lookups only. Two kernels run it: a WebAssembly one (scripts/build-crc32c-wasm.ts,
- * shipped as bytes in crc32c-wasm.ts), which has no per-load bounds checks, for inputs of
- * `WASM_MIN_BYTES` and more; and this file's JS kernel for short inputs and wherever
- * WebAssembly is unavailable. WebAssembly cannot read a JS buffer, so the input is copied into
- * its memory in `CHUNK_BYTES` pieces that stay in the L1/L2 cache between copy and checksum.
- * There is no faster portable path: WebAssembly has no CRC or carry-less multiply instruction.
+ * Three kernels, one answer. From `WASM_MIN_BYTES` on, a WebAssembly module
+ * (scripts/build-crc32c-wasm.ts, shipped as bytes in crc32c-wasm.ts) runs 16 streams in
+ * parallel in 128-bit vectors on whole blocks of 1 KiB and more, then slicing-by-16 on the
+ * rest; below, and wherever WebAssembly or its SIMD is unavailable, this file's JS
+ * slicing-by-16 kernel. Slicing-by-16: sixteen 256-entry tables fold 16 input bytes per step
+ * with table lookups only. WebAssembly cannot read a JS buffer, so the input is copied into its
+ * memory in pieces that stay in the L1/L2 cache between copy and checksum. WebAssembly has no
+ * CRC or carry-less multiply instruction: table lookups are all there is.
  */
 import { CRC32C_WASM_BASE64, CRC32C_WASM_LAYOUT } from './crc32c-wasm.js'
 
@@ -100,10 +101,10 @@ function multiplyModP (a: number, b: number): number {
   return product >>> 0
 }
 
-/** x^(2^k) mod P for k = 0..31, by repeated squaring from x^1. */
+/** x^(2^k) mod P for k = 0..63 (lengths to 2^60 bytes), by repeated squaring from x^1. */
 const X_POW_2K = ((): number[] => {
   const out = [ONE >>> 1]
-  for (let k = 1; k < 32; k++) out.push(multiplyModP(out[k - 1]!, out[k - 1]!))
+  for (let k = 1; k < 64; k++) out.push(multiplyModP(out[k - 1]!, out[k - 1]!))
   return out
 })()
 
@@ -111,7 +112,7 @@ const X_POW_2K = ((): number[] => {
 function zeroBytesOperator (bytes: number): number {
   let op = ONE
   for (let k = 3; bytes !== 0; k++, bytes = Math.floor(bytes / 2)) {
-    if (bytes % 2 === 1) op = multiplyModP(X_POW_2K[k % 32]!, op)
+    if (bytes % 2 === 1) op = multiplyModP(X_POW_2K[k]!, op)
   }
   return op
 }
@@ -193,8 +194,8 @@ function loadWasm (): WasmKernels | null {
 
 const WASM = loadWasm()
 
-/** Which kernel `crc32c` runs on inputs of `WASM_MIN_BYTES` and more. */
-export const CRC32C_KERNEL: 'wasm' | 'js' = WASM === null ? 'js' : 'wasm'
+/** Which kernel `crc32c` runs on inputs of 512 bytes and more. */
+export const CRC32C_KERNEL: 'wasm-simd' | 'js' = WASM === null ? 'js' : 'wasm-simd'
 
 /**
  * A JS entry to a WebAssembly fold: WebAssembly cannot read a JS buffer, so the input is
@@ -213,13 +214,16 @@ function wasmEntry (memory: Uint8Array, fold: Fold): (data: Uint8Array, start?: 
   }
 }
 
-/** The scalar WebAssembly kernel, or null where it could not load: CRC32C of `data[start, end)`. */
+/** The scalar (slicing-by-16) WebAssembly kernel, or null where it could not load: CRC32C of `data[start, end)`. */
 export const crc32cWasm = WASM === null ? null : wasmEntry(WASM.memory, WASM.crc)
 
-/** The 16-stream SIMD WebAssembly kernel, or null where it could not load: CRC32C of `data[start, end)`. */
+/**
+ * The 16-stream SIMD WebAssembly kernel, or null where it could not load: CRC32C of
+ * `data[start, end)`. Inputs shorter than a 1 KiB block run the scalar kernel inside it.
+ */
 export const crc32cSimd = WASM === null ? null : wasmEntry(WASM.memory, WASM.crcSimd)
 
-/** Below this, copying into WebAssembly memory and the call cost more than they save. */
+/** Below this, copying into WebAssembly memory and the call cost more than they save (measured, bench:decode). */
 const WASM_MIN_BYTES = 512
 
 /**
@@ -229,5 +233,5 @@ const WASM_MIN_BYTES = 512
  * @param end one past the last byte (default `data.length`)
  */
 export function crc32c (data: Uint8Array, start = 0, end = data.length): number {
-  return crc32cWasm !== null && end - start >= WASM_MIN_BYTES ? crc32cWasm(data, start, end) : crc32cPortable(data, start, end)
+  return crc32cSimd !== null && end - start >= WASM_MIN_BYTES ? crc32cSimd(data, start, end) : crc32cPortable(data, start, end)
 }
