@@ -35,11 +35,11 @@
  * transpose, against the scalar kernel's 16 loads and ~48 ALU ops. V8 (Node 20) makes each
  * swizzle three instructions: a load of a constant's address, a saturating add of 0x70 (so
  * that indices past 15 select 0; ours never are, but only constant indices skip it) and
- * pshufb; `i8x16.relaxed_swizzle`, a bare pshufb, is behind a flag. The loop comes to ~48
- * instructions per 16 bytes (--print-wasm-code), and runs at ~4.5 GB/s where the scalar
- * kernel runs ~3.2 (bench:decode); breaking the loop-carried chain does not make it faster, so
- * it is bound by instruction throughput. Engines without WebAssembly SIMD reject the module and
- * crc32c.ts falls back to its JS kernel.
+ * pshufb. `i8x16.relaxed_swizzle` is behind a flag, and compiles the same with it. The loop
+ * comes to ~48 instructions per 16 bytes (--print-wasm-code) and runs at ~4.5 GB/s where the
+ * scalar kernel runs ~3.2 (bench:decode); breaking the loop-carried chain does not make it
+ * faster, so it is bound by instruction throughput. Engines without WebAssembly SIMD reject the
+ * module and crc32c.ts falls back to its JS kernel.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
