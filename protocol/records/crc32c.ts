@@ -101,7 +101,7 @@ function multiplyModP (a: number, b: number): number {
   return product >>> 0
 }
 
-/** x^(2^k) mod P for k = 0..63 (lengths to 2^60 bytes), by repeated squaring from x^1. */
+/** x^(2^k) mod P for k = 0..63 (any byte length a JS number holds), by repeated squaring from x^1. */
 const X_POW_2K = ((): number[] => {
   const out = [ONE >>> 1]
   for (let k = 1; k < 64; k++) out.push(multiplyModP(out[k - 1]!, out[k - 1]!))
@@ -223,7 +223,7 @@ export const crc32cWasm = WASM === null ? null : wasmEntry(WASM.memory, WASM.crc
  */
 export const crc32cSimd = WASM === null ? null : wasmEntry(WASM.memory, WASM.crcSimd)
 
-/** Below this, copying into WebAssembly memory and the call cost more than they save (measured, bench:decode). */
+/** Below this, copying into WebAssembly memory and the call cost more than they save. */
 const WASM_MIN_BYTES = 512
 
 /**

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { crc32c } from '../../../../protocol/records/index.js'
@@ -115,6 +116,17 @@ t.test('crc32cCombine(crc(A), crc(B), |B|) = crc(A + B)', async t => {
   // A long B, checked against computing it: 3 MiB of zeros after "123456789".
   const zeros = Buffer.alloc(3 << 20)
   t.equal(crc32cCombine(0xe3069283, crc32cPortable(zeros), zeros.length), crc32cPortable(Buffer.concat([Buffer.from('123456789'), zeros])), '9 bytes + 3 MiB')
+})
+
+t.test('without WebAssembly (--jitless) crc32c runs the JS kernel and agrees', async t => {
+  const module = new URL('../../../../protocol/records/crc32c.js', import.meta.url).href
+  const script = `const m = await import(${JSON.stringify(module)})
+    const data = new Uint8Array(300_000).map((_, i) => (i * 2654435761) >>> 13)
+    console.log(JSON.stringify({ kernel: m.CRC32C_KERNEL, wasm: m.crc32cWasm, crc: m.crc32c(data, 3) }))`
+  const run = spawnSync(process.execPath, ['--jitless', '--input-type=module', '-e', script], { encoding: 'utf8' })
+  t.equal(run.status, 0, run.stderr)
+  const data = new Uint8Array(300_000).map((_, i) => (i * 2654435761) >>> 13)
+  t.same(JSON.parse(run.stdout), { kernel: 'js', wasm: null, crc: crc32c(data, 3) }, 'JS kernel, same CRC as the SIMD kernel here')
 })
 
 t.test('the shipped WebAssembly bytes are what scripts/build-crc32c-wasm.ts builds', async t => {
