@@ -28,7 +28,7 @@ import { Reader as PlatformaticReader, readRecordsBatches } from '@platformatic/
 import { Decoder, decodeRecordBatchFrom, decodeRecordBatchFromSync } from '@kafkats/client'
 import { decodeResponse, encodeResponse, ShareFetch, type ResponseInput } from '../protocol/index.js'
 import { assembleShareRecords, BATCH, canCompress, encodeRecordBatch, type CompressionCodec } from '../protocol/records/index.js'
-import { CRC32C_KERNEL, crc32cPortable, crc32cSimd, crc32cWasm } from '../protocol/records/crc32c.js'
+import { CRC32C_KERNEL, CRC32C_WASM_MIN_BYTES, crc32cPortable, crc32cSimd, crc32cWasm } from '../protocol/records/crc32c.js'
 import { benchRecords, BENCH_RECORD_COUNT, loadRecordFixture } from '../test/helpers/record-fixtures.js'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, 'round-ms': { type: 'string', default: '400' } } })
@@ -247,7 +247,7 @@ const ratio = (peer: string): number | null => {
   if (ours === undefined || theirs === undefined || 'null' in ours || 'null' in theirs) return null
   return Math.round(ours.recordsPerSec / theirs.recordsPerSec * 100) / 100
 }
-console.log(`\nCRC32C kernels alone, GB/s per CPU second (crc32c() runs ${CRC32C_KERNEL} from 512 bytes):`)
+console.log(`\nCRC32C kernels alone, GB/s per CPU second (crc32c() runs ${CRC32C_KERNEL} from ${CRC32C_WASM_MIN_BYTES} bytes):`)
 for (const [size, byKernel] of Object.entries(crc)) {
   console.log('  ' + size.padEnd(10) + Object.entries(byKernel).map(([name, gbps]) => `${name} ${gbps.toFixed(2)}`).join('  '))
 }
