@@ -35,11 +35,13 @@
  * transpose, against the scalar kernel's 16 loads and ~48 ALU ops. V8 (Node 20) makes each
  * swizzle three instructions: a load of a constant's address, a saturating add of 0x70 (so
  * that indices past 15 select 0; ours never are, but only constant indices skip it) and
- * pshufb. `i8x16.relaxed_swizzle` is behind a flag, and compiles the same with it. The loop
- * comes to ~48 instructions per 16 bytes (--print-wasm-code) and runs at ~4.5 GB/s where the
- * scalar kernel runs ~3.2 (bench:decode); breaking the loop-carried chain does not make it
- * faster, so it is bound by instruction throughput. Engines without WebAssembly SIMD reject the
- * module and crc32c.ts falls back to its JS kernel.
+ * pshufb. The loop comes to ~48 instructions per 16 bytes (--print-wasm-code) and runs at
+ * ~4.5 GB/s where the scalar kernel runs ~3.2 (bench:decode); breaking the loop-carried chain
+ * does not make it faster, so it is bound by instruction throughput. `i8x16.relaxed_swizzle`
+ * (relaxed SIMD) leaves indices past 15 to the engine and is a bare pshufb: the module is also
+ * built with it, and crc32c.ts loads that one where the engine has relaxed SIMD (Node 20 only
+ * with --experimental-wasm-relaxed-simd, where it runs ~5.8 GB/s). Engines without WebAssembly
+ * SIMD reject both modules and crc32c.ts falls back to its JS kernel.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -54,7 +56,7 @@ const OP = {
 /** Vector opcodes, after the 0xfd prefix (WebAssembly 2.0 binary format, 5.4.8). */
 const SIMD = {
   load: 0, store: 11, const: 12, shuffle: 13, swizzle: 14, i8x16ReplaceLane: 23, i32x4ExtractLane: 27,
-  and: 78, xor: 81, i16x8ShrU: 141
+  and: 78, xor: 81, i16x8ShrU: 141, relaxedSwizzle: 256
 } as const
 const VOID = 0x40
 const I32 = 0x7f
@@ -211,7 +213,7 @@ function loadTransposed (chunkBytes: number): number[] {
  * (4.1 -> 4.5 GB/s).
  * `next` is the next input vector, or none after the last step of a block (it is plane 0).
  */
-function simdStep (next: number[] | null): number[] {
+function simdStep (next: number[] | null, swizzle: number): number[] {
   const code = [
     ...get(V_PLANE), ...get(V_MASK), ...simd(SIMD.and), ...set(V_LO),
     // No u8 shift on x64: a 16-bit shift and the mask cost two instructions, V8's i8x16.shr_u five.
@@ -219,9 +221,9 @@ function simdStep (next: number[] | null): number[] {
   ]
   for (let j = 0; j < 4; j++) {
     const above = j === 0 && next !== null ? [...get(V_PLANE + 1), ...next, ...simd(SIMD.xor)] : j < 3 ? get(V_PLANE + j + 1) : null
-    code.push(...get(V_NIBBLE + 2 * j), ...get(V_LO), ...simd(SIMD.swizzle))
+    code.push(...get(V_NIBBLE + 2 * j), ...get(V_LO), ...simd(swizzle))
     if (above !== null) code.push(...above, ...simd(SIMD.xor))
-    code.push(...get(V_NIBBLE + 2 * j + 1), ...get(V_HI), ...simd(SIMD.swizzle), ...simd(SIMD.xor), ...set(V_PLANE + j))
+    code.push(...get(V_NIBBLE + 2 * j + 1), ...get(V_HI), ...simd(swizzle), ...simd(SIMD.xor), ...set(V_PLANE + j))
   }
   return code
 }
@@ -254,7 +256,7 @@ function combineLanes (shifts: number): number[] {
 }
 
 /** The body of a block function `(start, crc) -> crc` over 16 chunks of `chunkBytes`. */
-function simdBlock (chunkBytes: number, shifts: number): number[] {
+function simdBlock (chunkBytes: number, shifts: number, swizzle: number): number[] {
   const setup: number[] = []
   for (let t = 0; t < 8; t++) setup.push(...i32(0), ...vload(LAYOUT.nibbles + 16 * t), ...set(V_NIBBLE + t))
   setup.push(...simd(SIMD.const, ...new Array<number>(16).fill(0x0f)), ...set(V_MASK))
@@ -265,7 +267,7 @@ function simdBlock (chunkBytes: number, shifts: number): number[] {
   setup.push(...get(B_PTR), ...i32(chunkBytes), OP.i32Add, ...set(B_STOP))
   const input = (s: number): number[] => [...i32(0), ...vload(LAYOUT.scratch + 16 * s)]
   const steps = [...get(V_PLANE), ...input(0), ...simd(SIMD.xor), ...set(V_PLANE)]
-  for (let s = 0; s < LANES; s++) steps.push(...simdStep(s + 1 < LANES ? input(s + 1) : null))
+  for (let s = 0; s < LANES; s++) steps.push(...simdStep(s + 1 < LANES ? input(s + 1) : null, swizzle))
   return [
     ...setup,
     OP.loop, VOID,
@@ -306,14 +308,18 @@ function body (locals: Array<[number, number]>, code: number[]): number[] {
   return [...uleb(bytes.length), ...bytes]
 }
 
-/** The complete module: type, function, memory, export and code sections. */
-export function crc32cWasmModule (): Uint8Array {
+/**
+ * The complete module: type, function, memory, export and code sections.
+ * @param relaxed use `i8x16.relaxed_swizzle` (same results: our indices are all below 16)
+ */
+export function crc32cWasmModule (relaxed = false): Uint8Array {
+  const swizzle = relaxed ? SIMD.relaxedSwizzle : SIMD.swizzle
   const TYPE_3 = 0 // (i32, i32, i32) -> i32
   const TYPE_2 = 1 // (i32, i32) -> i32
   const bodies = [
     body([[5, I32]], scalarKernel()),
     body([], simdKernel()),
-    ...LAYOUT.shifts.map(({ chunkBytes, at }) => body([[B_I32_LOCALS, I32], [V_LOCALS, V128]], simdBlock(chunkBytes, at)))
+    ...LAYOUT.shifts.map(({ chunkBytes, at }) => body([[B_I32_LOCALS, I32], [V_LOCALS, V128]], simdBlock(chunkBytes, at, swizzle)))
   ]
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -327,12 +333,16 @@ export function crc32cWasmModule (): Uint8Array {
 
 /** The TypeScript module that ships the bytes. */
 export function crc32cWasmSource (): string {
-  const base64 = Buffer.from(crc32cWasmModule()).toString('base64')
+  const base64 = (relaxed: boolean): string => Buffer.from(crc32cWasmModule(relaxed)).toString('base64')
   return `// Generated by scripts/build-crc32c-wasm.ts (npm run build:crc32c-wasm); do not edit.
 
 /** The CRC32C WebAssembly module (scalar slicing-by-16 and 16-stream SIMD), base64: see scripts/build-crc32c-wasm.ts. */
 export const CRC32C_WASM_BASE64: string =
-  '${base64}'
+  '${base64(false)}'
+
+/** The same module with \`i8x16.relaxed_swizzle\`, for engines with relaxed SIMD. */
+export const CRC32C_WASM_RELAXED_BASE64: string =
+  '${base64(true)}'
 
 /** Where the module expects its tables and input in memory (byte addresses). */
 export const CRC32C_WASM_LAYOUT = ${JSON.stringify(LAYOUT)} as const
@@ -356,6 +366,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exitCode = same ? 0 : 1
   } else {
     writeFileSync(path, source)
-    console.log(`wrote ${path} (${crc32cWasmModule().length} bytes of WebAssembly)`)
+    console.log(`wrote ${path} (${crc32cWasmModule().length} bytes of WebAssembly, ${crc32cWasmModule(true).length} relaxed)`)
   }
 }

@@ -4,13 +4,14 @@
  * Three kernels, one answer. From `CRC32C_WASM_MIN_BYTES` on, a WebAssembly module
  * (scripts/build-crc32c-wasm.ts, shipped as bytes in crc32c-wasm.ts) runs 16 streams in
  * parallel in 128-bit vectors on whole blocks of 1 KiB and more, then slicing-by-16 on the
- * rest; below, and wherever WebAssembly or its SIMD is unavailable, this file's JS
+ * rest; it comes in two builds, with relaxed SIMD (faster, where the engine has it) and
+ * without. Below, and wherever WebAssembly or its SIMD is unavailable, this file's JS
  * slicing-by-16 kernel. Slicing-by-16: sixteen 256-entry tables fold 16 input bytes per step
  * with table lookups only. WebAssembly cannot read a JS buffer, so the input is copied into its
  * memory in pieces that stay in the L1/L2 cache between copy and checksum. WebAssembly has no
  * CRC or carry-less multiply instruction: table lookups are all there is.
  */
-import { CRC32C_WASM_BASE64, CRC32C_WASM_LAYOUT } from './crc32c-wasm.js'
+import { CRC32C_WASM_BASE64, CRC32C_WASM_LAYOUT, CRC32C_WASM_RELAXED_BASE64 } from './crc32c-wasm.js'
 
 const POLYNOMIAL = 0x82f63b78
 const SLICES = 16
@@ -174,11 +175,10 @@ function writeWords (memory: ArrayBuffer, at: number, words: Int32Array): void {
   for (let n = 0; n < words.length; n++) view.setInt32(at + 4 * n, words[n]!, true)
 }
 
-function loadWasm (): WasmKernels | null {
-  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly
-  if (api === undefined) return null
+/** Compiles and instantiates the module in `base64`, writes its tables; null where the engine rejects it. */
+function instantiate (api: WebAssemblyApi, base64: string): WasmKernels | null {
   try {
-    const { exports } = new api.Instance(new api.Module(Buffer.from(CRC32C_WASM_BASE64, 'base64')))
+    const { exports } = new api.Instance(new api.Module(Buffer.from(base64, 'base64')))
     const memory = new Uint8Array(exports.memory.buffer)
     const { slicing, nibbles, shifts, input, inputBytes } = CRC32C_WASM_LAYOUT
     if (memory.length < input + inputBytes) return null
@@ -187,15 +187,25 @@ function loadWasm (): WasmKernels | null {
     for (const { chunkBytes, at } of shifts) writeWords(exports.memory.buffer, at, zeroBytesTables(chunkBytes))
     return { memory, crc: exports.crc, crcSimd: exports.crcSimd }
   } catch {
-    // WebAssembly disabled (--jitless), or no SIMD (the module does not compile): the JS kernel still works.
-    return null
+    return null // no relaxed SIMD, no SIMD
   }
 }
 
-const WASM = loadWasm()
+/** The module with relaxed SIMD (faster), else the one without, else null (--jitless, no SIMD): the JS kernel still works. */
+function loadWasm (): { kernels: WasmKernels, relaxed: boolean } | null {
+  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly
+  if (api === undefined) return null
+  const relaxed = instantiate(api, CRC32C_WASM_RELAXED_BASE64)
+  if (relaxed !== null) return { kernels: relaxed, relaxed: true }
+  const kernels = instantiate(api, CRC32C_WASM_BASE64)
+  return kernels === null ? null : { kernels, relaxed: false }
+}
+
+const LOADED = loadWasm()
+const WASM = LOADED?.kernels ?? null
 
 /** Which kernel `crc32c` runs on inputs of `CRC32C_WASM_MIN_BYTES` and more. */
-export const CRC32C_KERNEL: 'wasm-simd' | 'js' = WASM === null ? 'js' : 'wasm-simd'
+export const CRC32C_KERNEL: 'wasm-relaxed-simd' | 'wasm-simd' | 'js' = LOADED === null ? 'js' : LOADED.relaxed ? 'wasm-relaxed-simd' : 'wasm-simd'
 
 /**
  * A JS entry to a WebAssembly fold: WebAssembly cannot read a JS buffer, so the input is
