@@ -53,7 +53,7 @@ const OP = {
   i32Load: 0x28, i32Load8U: 0x2d, i32Const: 0x41, i32LtU: 0x49, i32GeU: 0x4f, i32Add: 0x6a, i32Sub: 0x6b,
   i32And: 0x71, i32Xor: 0x73, i32Shl: 0x74, i32ShrU: 0x76, simd: 0xfd
 } as const
-/** Vector opcodes, after the 0xfd prefix (WebAssembly 2.0 binary format, 5.4.8). */
+/** Vector opcodes, after the 0xfd prefix (WebAssembly 2.0 binary format, 5.4.8; relaxedSwizzle: the relaxed SIMD proposal). */
 const SIMD = {
   load: 0, store: 11, const: 12, shuffle: 13, swizzle: 14, i8x16ReplaceLane: 23, i32x4ExtractLane: 27,
   and: 78, xor: 81, i16x8ShrU: 141, relaxedSwizzle: 256
@@ -108,6 +108,7 @@ export const LAYOUT = {
   scratch: SLICES * TABLE_BYTES + 128,
   /** Per `chunkBytes`: 4 tables of 256 int32, table k maps state byte k to the state after that many zero bytes. */
   shifts: SIMD_CHUNK_BYTES.map((chunkBytes, i) => ({ chunkBytes, at: SLICES * TABLE_BYTES + 1024 + i * 4 * TABLE_BYTES })),
+  /** Where the caller copies the input, `inputBytes` at most per call. */
   input: 32 * 1024,
   inputBytes: 64 * 1024
 } as const
