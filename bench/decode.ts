@@ -18,16 +18,17 @@
  * Rates are per CPU second of this process (`process.cpuUsage`, GC threads included), not per
  * wall second: on a shared machine the wall clock counts other processes' turns.
  *
- * The CRC32C section times each kernel alone on 16 KiB, 200 KiB and 1 MiB (unaligned start),
- * and the check inside decode: (kshare - kshare with CRC off) per byte of batches. The last
- * line is one JSON object: ratios are kshare / peer on uncompressed batches.
+ * The CRC32C section times each kernel alone (JS, scalar WebAssembly, SIMD WebAssembly) in
+ * alternated rounds on 1 KiB to 1 MiB (unaligned start; 1 and 4 KiB show where SIMD starts to
+ * pay), and the check inside decode: (kshare - kshare with CRC off) per byte of batches. The
+ * last line is one JSON object: ratios are kshare / peer on uncompressed batches.
  */
 import { parseArgs } from 'node:util'
 import { Reader as PlatformaticReader, readRecordsBatches } from '@platformatic/kafka'
 import { Decoder, decodeRecordBatchFrom, decodeRecordBatchFromSync } from '@kafkats/client'
 import { decodeResponse, encodeResponse, ShareFetch, type ResponseInput } from '../protocol/index.js'
 import { assembleShareRecords, BATCH, canCompress, encodeRecordBatch, type CompressionCodec } from '../protocol/records/index.js'
-import { CRC32C_KERNEL, crc32cPortable, crc32cWasm } from '../protocol/records/crc32c.js'
+import { CRC32C_KERNEL, CRC32C_WASM_MIN_BYTES, crc32cPortable, crc32cSimd, crc32cWasm } from '../protocol/records/crc32c.js'
 import { benchRecords, BENCH_RECORD_COUNT, loadRecordFixture } from '../test/helpers/record-fixtures.js'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, 'round-ms': { type: 'string', default: '400' } } })
@@ -208,8 +209,9 @@ async function crcKernels (): Promise<Record<string, Record<string, number>>> {
   for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 13
   const kernels: Array<[string, (d: Uint8Array, start: number, end: number) => number]> = [['js', crc32cPortable]]
   if (crc32cWasm !== null) kernels.push(['wasm', crc32cWasm])
+  if (crc32cSimd !== null) kernels.push(['simd', crc32cSimd])
   const out: Record<string, Record<string, number>> = {}
-  for (const size of [16 * 1024, 200 * 1024, 1024 * 1024]) {
+  for (const size of [1024, 4 * 1024, 16 * 1024, 200 * 1024, 1024 * 1024]) {
     const samples = new Map<string, number[]>(kernels.map(([name]) => [name, []]))
     for (const [, kernel] of kernels) await runsPerCpuSecond(() => kernel(data, 5, 5 + size), 200)
     for (let round = 0; round < ROUNDS; round++) {
@@ -245,7 +247,7 @@ const ratio = (peer: string): number | null => {
   if (ours === undefined || theirs === undefined || 'null' in ours || 'null' in theirs) return null
   return Math.round(ours.recordsPerSec / theirs.recordsPerSec * 100) / 100
 }
-console.log(`\nCRC32C kernels alone, GB/s per CPU second (crc32c() runs ${CRC32C_KERNEL} from 512 bytes):`)
+console.log(`\nCRC32C kernels alone, GB/s per CPU second (crc32c() runs ${CRC32C_KERNEL} from ${CRC32C_WASM_MIN_BYTES} bytes):`)
 for (const [size, byKernel] of Object.entries(crc)) {
   console.log('  ' + size.padEnd(10) + Object.entries(byKernel).map(([name, gbps]) => `${name} ${gbps.toFixed(2)}`).join('  '))
 }

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { crc32c } from '../../../../protocol/records/index.js'
-import { CRC32C_KERNEL, crc32cPortable, crc32cWasm } from '../../../../protocol/records/crc32c.js'
+import { CRC32C_KERNEL, crc32cCombine, crc32cPortable, crc32cSimd, crc32cWasm } from '../../../../protocol/records/crc32c.js'
 import { crc32cWasmSource, crc32cWasmSourcePath } from '../../../../scripts/build-crc32c-wasm.js'
 import { Prng } from '../../../helpers/random-message.js'
 
@@ -43,9 +44,9 @@ t.test('the word-at-a-time path matches the definition at every length and align
   }
 })
 
-t.test('both kernels match the definition at all lengths 0..1024 and unaligned offsets', async t => {
-  t.equal(CRC32C_KERNEL, 'wasm', 'Node 20 loads the WebAssembly kernel')
-  const kernels = { js: crc32cPortable, wasm: crc32cWasm! }
+t.test('all kernels match the definition at all lengths 0..1024 and unaligned offsets', async t => {
+  t.ok(CRC32C_KERNEL === 'wasm-simd' || CRC32C_KERNEL === 'wasm-relaxed-simd', `Node 20 loads a WebAssembly module with SIMD (${CRC32C_KERNEL})`)
+  const kernels = { js: crc32cPortable, wasm: crc32cWasm!, simd: crc32cSimd! }
   const rng = new Prng(14)
   const data = rng.bytes(1024 + 16)
   for (const [name, kernel] of Object.entries(kernels)) {
@@ -70,6 +71,80 @@ t.test('the kernels agree on random inputs larger than the WebAssembly chunk', a
     const view = big.subarray(rng.int(0, 3))
     t.equal(crc32c(view, start, end), crc32cPortable(view, start, end), `crc32c = JS kernel on [${start}, ${end})`)
   }
+})
+
+t.test('the SIMD kernel = the JS kernel at every length 0..4096, random offsets into a larger buffer', async t => {
+  const rng = new Prng(3232)
+  const data = rng.bytes(8192)
+  let mismatches = 0
+  for (let length = 0; length <= 4096; length++) {
+    const start = rng.int(0, data.length - length)
+    if (crc32cSimd!(data, start, start + length) !== crc32cPortable(data, start, start + length)) mismatches++
+  }
+  t.equal(mismatches, 0, '4097 lengths')
+})
+
+t.test('the SIMD kernel = the JS kernel around its block sizes (1, 4, 16 KiB) and the 64 KiB copy', async t => {
+  const rng = new Prng(1616)
+  const data = rng.bytes((1 << 20) + 64)
+  const sizes = [1024, 4096, 16384, 65536].flatMap(n => [n - 1, n, n + 1, n + 15, 3 * n + 17])
+  sizes.push(16384 + 4096 + 1024 + 1023, 200 * 1024, 209_715, 1 << 20)
+  for (const size of sizes) {
+    const start = rng.int(0, 63)
+    t.equal(crc32cSimd!(data, start, start + size), crc32cPortable(data, start, start + size), `${size} bytes at ${start}`)
+  }
+  t.equal(crc32cSimd!(data, 0, 300_000), reference(data.subarray(0, 300_000)), '300,000 bytes: SIMD kernel = definition')
+})
+
+t.test('the SIMD kernel on uniform inputs (all zeros, all ones) of whole blocks', async t => {
+  // Nibble indices 0 and 15 in every lane of the first step: the ends of the swizzle tables.
+  for (const fill of [0, 0xff]) {
+    const data = Buffer.alloc(16384 * 3, fill)
+    t.equal(crc32cSimd!(data), reference(data), `48 KiB of 0x${fill.toString(16)}`)
+  }
+})
+
+t.test('crc32cCombine(crc(A), crc(B), |B|) = crc(A + B)', async t => {
+  const rng = new Prng(777)
+  const data = rng.bytes(70_000)
+  for (let i = 0; i < 60; i++) {
+    const end = rng.int(0, data.length)
+    const split = rng.int(0, end)
+    t.equal(crc32cCombine(crc32cPortable(data, 0, split), crc32cPortable(data, split, end), end - split), crc32cPortable(data, 0, end), `split ${split} of ${end}`)
+  }
+  t.equal(crc32cCombine(0x12345678, 0, 0), 0x12345678, 'an empty B changes nothing')
+  // A long B, checked against computing it: 3 MiB of zeros after "123456789".
+  const zeros = Buffer.alloc(3 << 20)
+  t.equal(crc32cCombine(0xe3069283, crc32cPortable(zeros), zeros.length), crc32cPortable(Buffer.concat([Buffer.from('123456789'), zeros])), '9 bytes + 3 MiB')
+})
+
+t.test('without WebAssembly (--jitless) crc32c runs the JS kernel and agrees', async t => {
+  const module = new URL('../../../../protocol/records/crc32c.js', import.meta.url).href
+  const script = `const m = await import(${JSON.stringify(module)})
+    const data = new Uint8Array(300_000).map((_, i) => (i * 2654435761) >>> 13)
+    console.log(JSON.stringify({ kernel: m.CRC32C_KERNEL, wasm: m.crc32cWasm, crc: m.crc32c(data, 3) }))`
+  const run = spawnSync(process.execPath, ['--jitless', '--input-type=module', '-e', script], { encoding: 'utf8' })
+  t.equal(run.status, 0, run.stderr)
+  const data = new Uint8Array(300_000).map((_, i) => (i * 2654435761) >>> 13)
+  t.same(JSON.parse(run.stdout), { kernel: 'js', wasm: null, crc: crc32c(data, 3) }, 'JS kernel, same CRC as the SIMD kernel here')
+})
+
+t.test('the relaxed-SIMD module (i8x16.relaxed_swizzle) loads where the engine has it and = the JS kernel', async t => {
+  // Node 20 has relaxed SIMD behind a flag; later engines have it on, and then this process runs it already.
+  const flags = CRC32C_KERNEL === 'wasm-relaxed-simd' ? [] : ['--experimental-wasm-relaxed-simd']
+  const module = new URL('../../../../protocol/records/crc32c.js', import.meta.url).href
+  const script = `const m = await import(${JSON.stringify(module)})
+    const data = new Uint8Array((1 << 20) + 64).map((_, i) => (i * 2654435761) >>> 13)
+    let mismatches = 0
+    const sizes = [...Array(4097).keys(), 16383, 16384, 16385, 20479, 65537, 209715, 1 << 20]
+    for (const size of sizes) {
+      const start = (size * 7) % 61
+      if (m.crc32cSimd(data, start, start + size) !== m.crc32cPortable(data, start, start + size)) mismatches++
+    }
+    console.log(JSON.stringify({ kernel: m.CRC32C_KERNEL, sizes: sizes.length, mismatches }))`
+  const run = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8' })
+  t.equal(run.status, 0, run.stderr)
+  t.same(JSON.parse(run.stdout), { kernel: 'wasm-relaxed-simd', sizes: 4104, mismatches: 0 }, 'lengths 0..4096 and large sizes')
 })
 
 t.test('the shipped WebAssembly bytes are what scripts/build-crc32c-wasm.ts builds', async t => {
