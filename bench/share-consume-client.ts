@@ -16,8 +16,9 @@
  *   broker confirmed it; the clock stops when the last one resolved.
  * Every delivery is counted per (partition, offset), so duplicates and gaps show.
  */
+import diagnostics_channel from 'node:diagnostics_channel'
 import { KafkaClient } from '@kafkats/client'
-import { ShareConsumer } from '../index.js'
+import { ShareConsumer, TRACE_CHANNELS, type RequestTrace } from '../index.js'
 
 /** What the orchestrator asks for. */
 export interface RunConfig {
@@ -41,6 +42,28 @@ export interface RunConfig {
    * error, once records came and then none for this long (the others took the rest).
    */
   drainIdleMs?: number
+  /** kshare only: trace its share requests and report {@link FetchStats} per leader. */
+  fetchStats?: boolean
+}
+
+/**
+ * How one leader's share session was used during a kshare run (from the first record on): where
+ * the time goes, the broker's round trip or the client's turnaround.
+ */
+export interface FetchStats {
+  nodeId: number
+  /** ShareFetch and ShareAcknowledge requests. */
+  requests: number
+  /** Records acquired per request, mean. */
+  recordsPerRequest: number
+  /** Request round trip (send to decoded answer), ms. */
+  rttP50: number
+  rttP90: number
+  /** From an answer to the next request to that leader, ms: the client's turnaround. */
+  gapP50: number
+  gapP90: number
+  /** Request time summed over the run, % of the run: ~100 means a request was always out. */
+  busyPercent: number
 }
 
 /** What a run reports (one JSON line). */
@@ -66,6 +89,42 @@ export interface RunResult {
   startEpochMs?: number
   /** User + system CPU seconds of the whole client process (set by the benchmark, which sees it exit). */
   cpuSeconds?: number | null
+  /** With `fetchStats`: per leader. */
+  fetchStats?: FetchStats[]
+}
+
+const SHARE_APIS = new Set(['ShareFetch', 'ShareAcknowledge'])
+
+/** Records the share requests of this process; `stats(from, to)` summarizes them per leader. */
+function traceShareRequests (): { stats: (from: number, to: number) => FetchStats[], stop: () => void } {
+  const events: Array<{ node: number, start: number, end: number, acquired: number }> = []
+  const onEnd = (message: unknown): void => {
+    const trace = message as RequestTrace
+    if (!SHARE_APIS.has(trace.api)) return
+    const end = performance.now()
+    const response = trace.response as { responses: Array<{ partitions: Array<{ acquiredRecords?: Array<{ firstOffset: bigint, lastOffset: bigint }> }> }> }
+    let acquired = 0
+    for (const t of response.responses) for (const p of t.partitions) for (const r of p.acquiredRecords ?? []) acquired += Number(r.lastOffset - r.firstOffset + 1n)
+    events.push({ node: trace.broker.nodeId, start: end - (trace.durationMs ?? 0), end, acquired })
+  }
+  diagnostics_channel.subscribe(TRACE_CHANNELS.end, onEnd)
+  const pct = (xs: number[], q: number): number => Math.round(([...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)] ?? 0) * 10) / 10
+  const stats = (from: number, to: number): FetchStats[] => [...new Set(events.map(e => e.node))].sort().map(nodeId => {
+    const mine = events.filter(e => e.node === nodeId && e.end >= from).sort((a, b) => a.start - b.start)
+    const gaps = mine.slice(1).map((e, i) => Math.max(0, e.start - mine[i]!.end))
+    const rtts = mine.map(e => e.end - e.start)
+    return {
+      nodeId,
+      requests: mine.length,
+      recordsPerRequest: Math.round(mine.reduce((a, e) => a + e.acquired, 0) / Math.max(1, mine.length)),
+      rttP50: pct(rtts, 0.5),
+      rttP90: pct(rtts, 0.9),
+      gapP50: pct(gaps, 0.5),
+      gapP90: pct(gaps, 0.9),
+      busyPercent: Math.round(100 * rtts.reduce((a, b) => a + b, 0) / Math.max(1, to - from))
+    }
+  })
+  return { stats, stop: () => diagnostics_channel.unsubscribe(TRACE_CHANNELS.end, onEnd) }
 }
 
 class Tally {
@@ -113,6 +172,7 @@ async function runKshare (cfg: RunConfig): Promise<RunResult> {
       else ackErrors.push(`${r.topic}-${r.partition}: ${r.error.message}`)
     }
   })
+  const tracer = cfg.fetchStats === true ? traceShareRequests() : undefined
   const startEpochMs = Date.now()
   const start = performance.now()
   const tally = new Tally(cfg.perPartition, start)
@@ -140,7 +200,9 @@ async function runKshare (cfg: RunConfig): Promise<RunResult> {
     await consumer.close()
   }
   if (error === null && ackErrors.length > 0) error = `acknowledgements failed: ${ackErrors.slice(0, 3).join('; ')}`
-  return { tool: 'kshare', ...counts(tally), accepted, ms, error, startEpochMs }
+  tracer?.stop()
+  const fetchStats = tracer?.stats(start + tally.firstRecordMs, start + ms)
+  return { tool: 'kshare', ...counts(tally), accepted, ms, error, startEpochMs, ...(fetchStats !== undefined ? { fetchStats } : {}) }
 }
 
 async function runKafkats (cfg: RunConfig): Promise<RunResult> {

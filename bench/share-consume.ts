@@ -45,6 +45,8 @@
  * start-up included: for Java that is JVM start and JIT, for Node module loading), per million
  * records; `cpuVsJava` is kshare's over Java's (lower is better, target ≤ 0.7).
  * `--profile <dir>` writes a V8 CPU profile of each Node client run to <dir>/<tool>/ (node --cpu-prof).
+ * `--fetch-stats` traces kshare's share requests and prints, per run and leader, requests,
+ * records per request, round trip and client turnaround (p50/p90) and how busy the session was.
  * The last line is one JSON object: ratios are kshare / peer (medians).
  */
 import { loadavg } from 'node:os'
@@ -67,7 +69,8 @@ const { values } = parseArgs({
     'fetch-max-wait-ms': { type: 'string', default: '500' },
     'kafkats-concurrency': { type: 'string', default: '1000' },
     tools: { type: 'string', default: 'kshare,java,kafkats' },
-    profile: { type: 'string' }
+    profile: { type: 'string' },
+    'fetch-stats': { type: 'boolean', default: false }
   }
 })
 const RECORDS = Number(values.records)
@@ -243,7 +246,7 @@ async function main (): Promise<void> {
         const groupId = `bench-share-consume-${tool}-${round}-${stamp}`
         groups.push(groupId)
         await admin.alterGroupConfigs(groupId, { 'share.auto.offset.reset': 'earliest' })
-        const cfg: RunConfig = { tool, bootstrap, topic, groupId, records: RECORDS, perPartition, idleTimeoutMs: IDLE_TIMEOUT_MS, ...SETTINGS }
+        const cfg: RunConfig = { tool, bootstrap, topic, groupId, records: RECORDS, perPartition, idleTimeoutMs: IDLE_TIMEOUT_MS, ...SETTINGS, fetchStats: values['fetch-stats'] }
         const load1 = round1(loadavg()[0]!)
         let result: RunResult & { reportedPerSec?: number, warnings?: string[] }
         try {
@@ -261,7 +264,11 @@ async function main (): Promise<void> {
         if (reportedPerSec !== undefined) run.javaReportedPerSec = Math.round(reportedPerSec)
         if (warnings !== undefined && warnings.length > 0) run.warnings = warnings
         runs[tool].push(run)
-        process.stderr.write(`round ${round} ${tool.padEnd(7)} ${run.recordsPerSec === null ? `FAILED: ${error}` : `${run.recordsPerSec.toLocaleString('en')} records/s (${Math.round(result.ms)} ms), CPU ${result.cpuSeconds ?? '?'} s`}  load ${load1}\n`)
+        process.stderr.write(`round ${round} ${tool.padEnd(7)} ${run.recordsPerSec === null ? `FAILED: ${error}` : `${run.recordsPerSec.toLocaleString('en')} records/s (${Math.round(result.ms)} ms), CPU ${result.cpuSeconds != null ? result.cpuSeconds.toFixed(2) : '?'} s`}  load ${load1}\n`)
+        for (const f of result.fetchStats ?? []) {
+          process.stderr.write(`  leader ${f.nodeId}: ${f.requests} requests, ${f.recordsPerRequest} records each; round trip p50 ${f.rttP50} / p90 ${f.rttP90} ms; ` +
+            `client turnaround p50 ${f.gapP50} / p90 ${f.gapP90} ms; a request out ${f.busyPercent} % of the time\n`)
+        }
       }
     }
   } finally {
