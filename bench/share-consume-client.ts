@@ -19,6 +19,7 @@
 import diagnostics_channel from 'node:diagnostics_channel'
 import { KafkaClient } from '@kafkats/client'
 import { ShareConsumer, TRACE_CHANNELS, type RequestTrace } from '../index.js'
+import { acquiredIn, type ShareAnswer } from '../test/chaos/worker-log.js'
 
 /** What the orchestrator asks for. */
 export interface RunConfig {
@@ -102,10 +103,7 @@ function traceShareRequests (): { stats: (from: number, to: number) => FetchStat
     const trace = message as RequestTrace
     if (!SHARE_APIS.has(trace.api)) return
     const end = performance.now()
-    const response = trace.response as { responses: Array<{ partitions: Array<{ acquiredRecords?: Array<{ firstOffset: bigint, lastOffset: bigint }> }> }> }
-    let acquired = 0
-    for (const t of response.responses) for (const p of t.partitions) for (const r of p.acquiredRecords ?? []) acquired += Number(r.lastOffset - r.firstOffset + 1n)
-    events.push({ node: trace.broker.nodeId, start: end - (trace.durationMs ?? 0), end, acquired })
+    events.push({ node: trace.broker.nodeId, start: end - (trace.durationMs ?? 0), end, acquired: acquiredIn(trace.response as ShareAnswer) })
   }
   diagnostics_channel.subscribe(TRACE_CHANNELS.end, onEnd)
   const pct = (xs: number[], q: number): number => Math.round(([...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)] ?? 0) * 10) / 10

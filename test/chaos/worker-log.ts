@@ -78,7 +78,15 @@ export function sleep (ms: number): Promise<void> {
 }
 
 interface SharePartitionAnswer { errorCode: number, acquiredRecords?: Array<{ firstOffset: bigint, lastOffset: bigint }> }
-interface ShareAnswer { errorCode?: number, responses?: Array<{ partitions: SharePartitionAnswer[] }> }
+/** The part of a ShareFetch or ShareAcknowledge answer that tracing reads. */
+export interface ShareAnswer { errorCode?: number, responses?: Array<{ partitions: SharePartitionAnswer[] }> }
+
+/** Records a share answer acquired (0 for a ShareAcknowledge). */
+export function acquiredIn (answer: ShareAnswer | undefined): number {
+  let acquired = 0
+  for (const t of answer?.responses ?? []) for (const p of t.partitions) for (const a of p.acquiredRecords ?? []) acquired += Number(a.lastOffset - a.firstOffset) + 1
+  return acquired
+}
 
 /** Logs every request of this process as it ends, and every connection event (as api `connection:<event>`). */
 export function traceRequests (name: string, log: EventLog): void {
@@ -87,12 +95,10 @@ export function traceRequests (name: string, log: EventLog): void {
     const res = r.response as ShareAnswer | undefined
     const parts = res?.responses?.flatMap(t => t.partitions) ?? []
     const codes = [res?.errorCode ?? 0, ...parts.map(p => p.errorCode)].filter(c => c !== 0)
-    let acquired = 0
-    for (const p of parts) for (const a of p.acquiredRecords ?? []) acquired += Number(a.lastOffset - a.firstOffset) + 1
     log.write([{
       k: 'req', t: Date.now(), w: name, api: r.api, node: r.broker.nodeId, ms: Math.round(r.durationMs ?? 0),
       err: r.error !== undefined ? errorClass(r.error) : codes.length > 0 ? codes.join(',') : null,
-      ...(r.api === 'ShareFetch' ? { acquired } : {})
+      ...(r.api === 'ShareFetch' ? { acquired: acquiredIn(res) } : {})
     }])
   }
   diagnostics_channel.subscribe(TRACE_CHANNELS.end, onEnd)
